@@ -1,0 +1,3 @@
+"""mocker: a daemonless, Docker-compatible container tool."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from mocker.cli.main import entry
+
+entry()
