@@ -1,0 +1,80 @@
+"""Command name -> ``"module:ATTRIBUTE"`` of its :class:`~mocker.cli.command.Command`.
+
+Strings, not imports (pip's ``commands_dict``): ``mocker images`` never imports the registry client,
+the builder or compose. Docker spellings that mean the same command map to the same target.
+"""
+
+from __future__ import annotations
+
+COMMANDS: dict[str, str] = {
+    # images
+    "images": "mocker.cli.images:LS",
+    "image ls": "mocker.cli.images:LS",
+    "image list": "mocker.cli.images:LS",
+    "rmi": "mocker.cli.images:RM",
+    "image rm": "mocker.cli.images:RM",
+    "image remove": "mocker.cli.images:RM",
+    "tag": "mocker.cli.images:TAG",
+    "image tag": "mocker.cli.images:TAG",
+    "image inspect": "mocker.cli.images:INSPECT",
+    "inspect": "mocker.cli.inspect:INSPECT",
+    "history": "mocker.cli.images:HISTORY",
+    "image history": "mocker.cli.images:HISTORY",
+    "image prune": "mocker.cli.images:PRUNE",
+    "save": "mocker.cli.archives:SAVE",
+    "image save": "mocker.cli.archives:SAVE",
+    "load": "mocker.cli.archives:LOAD",
+    "image load": "mocker.cli.archives:LOAD",
+    "import": "mocker.cli.archives:IMPORT",
+    "image import": "mocker.cli.archives:IMPORT",
+    # registries
+    "pull": "mocker.cli.registry:PULL",
+    "image pull": "mocker.cli.registry:PULL",
+    "push": "mocker.cli.registry:PUSH",
+    "image push": "mocker.cli.registry:PUSH",
+    "login": "mocker.cli.registry:LOGIN",
+    "logout": "mocker.cli.registry:LOGOUT",
+    # system
+    "version": "mocker.cli.system:VERSION",
+    "info": "mocker.cli.system:INFO",
+    "system info": "mocker.cli.system:INFO",
+    "system df": "mocker.cli.system:DF",
+}
+
+# Groups whose bare name lists their subcommands (``mocker image``).
+GROUPS: dict[str, str] = {
+    "image": "Manage images",
+    "system": "Manage mocker",
+    "container": "Manage containers",
+    "volume": "Manage volumes",
+    "network": "Manage networks",
+    "manifest": "Manage Docker image manifests and manifest lists",
+    "compose": "Define and run multi-container applications",
+    "builder": "Manage builds",
+}
+
+# Docker commands mocker does not have, with the reason printed in the error (exit 125).
+UNSUPPORTED: dict[str, str] = {
+    "swarm": "swarm mode needs a cluster daemon; mocker is daemonless",
+    "service": "swarm services need a cluster daemon; mocker is daemonless",
+    "stack": "swarm stacks need a cluster daemon; mocker is daemonless",
+    "node": "swarm nodes need a cluster daemon; mocker is daemonless",
+    "secret": "swarm secrets need a cluster daemon; mocker is daemonless",
+    "config": "swarm configs need a cluster daemon; mocker is daemonless",
+    "plugin": "engine plugins need a daemon; mocker is daemonless",
+    "trust": "Docker Content Trust (Notary) is not implemented",
+    "context": "mocker always works on its local store; there are no contexts",
+    "checkpoint": "checkpoint/restore (CRIU) is not implemented",
+    "search": "registry search needs Docker Hub's search API, which local registries do not offer",
+    "scout": "Docker Scout is a Docker Inc. service",
+    "init": "docker init is a Docker Desktop feature",
+    "buildx": "use 'mocker build'; buildx builders are not implemented",
+}
+
+# Commands of Docker's that later milestones implement; until then they must say so, not pretend.
+NOT_YET: tuple[str, ...] = (
+    "run", "create", "start", "stop", "restart", "kill", "rm", "ps", "logs", "exec", "attach", "wait",
+    "top", "port", "rename", "pause", "unpause", "cp", "diff", "commit", "export", "stats", "update",
+    "container", "volume", "network", "build", "builder", "manifest", "compose", "events",
+    "system prune", "system events", "system service", "image build",
+)

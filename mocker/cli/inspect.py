@@ -1,0 +1,34 @@
+"""``mocker inspect``: any object by name or ID (images now; containers, volumes, networks later)."""
+
+from __future__ import annotations
+
+from mocker.cli.command import Command, Context
+from mocker.cli.flags import Flag, Parsed
+from mocker.cli.output import print_json, render_each
+from mocker.errors import NotSupported
+
+
+def _inspect(ctx: Context, p: Parsed) -> int:
+    from mocker.cli.images import inspect_images
+
+    if p.type and p.type != "image":
+        raise NotSupported(f"--type {p.type}", "only images exist in this version of mocker")
+    docs, missing = inspect_images(ctx, p.args)
+    if p.format:
+        render_each(ctx, p.format, docs)
+    else:
+        print_json(ctx, docs)
+    for m in missing:
+        ctx.err(f"Error: No such object: {m}")
+    return 1 if missing else 0
+
+
+INSPECT = Command(
+    name="inspect", usage="inspect [OPTIONS] NAME|ID [NAME|ID...]",
+    summary="Return low-level information on Docker objects", handler=_inspect, min_args=1,
+    flags=(
+        Flag("format", "f", kind="str", metavar="string", help="Format output using a custom template"),
+        Flag("size", "s", unsupported="container sizes come with containers, not in this version"),
+        Flag("type", kind="str", metavar="string", help="Return JSON for specified type"),
+    ),
+)

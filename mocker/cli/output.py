@@ -1,0 +1,62 @@
+"""Printing lists and objects the way Docker does: tables, ``--format`` templates, ``-q``, JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from mocker.cli.command import Context
+
+
+def print_json(ctx: Context, docs: Sequence[Any]) -> None:
+    """``inspect`` output: Go's json.MarshalIndent with 4 spaces, HTML-escaped like Go."""
+    text = json.dumps(list(docs), indent=4, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    ctx.out(text)
+
+
+def print_formatted(
+    ctx: Context,
+    items: Sequence[Any],
+    fmt: str | None,
+    *,
+    default: str,
+    headers: Mapping[str, str],
+) -> None:
+    """Render ``items`` (dicts of Docker's template field names) with ``fmt`` or the default table.
+
+    ``table`` formats get a header row made from ``headers`` and Go tabwriter alignment; plain
+    formats print one line per item, like Docker's formatter.
+    """
+    from mocker.format.table import render_template_table
+    from mocker.format.template import compile_template, is_table
+
+    chosen = default if not fmt or fmt == "table" else fmt
+    if chosen == "json":
+        chosen = "{{json .}}"
+    if is_table(chosen):
+        text = render_template_table(chosen, items, dict(headers))
+        if text:
+            ctx.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    tpl = compile_template(chosen)
+    for item in items:
+        ctx.out(tpl.render(item))
+
+
+def render_each(ctx: Context, fmt: str, docs: Sequence[Any]) -> None:
+    """``inspect --format``: one rendered line per object."""
+    from mocker.format.template import compile_template
+
+    tpl = compile_template("{{json .}}" if fmt == "json" else fmt)
+    for d in docs:
+        ctx.out(tpl.render(d))
+
+
+def report_errors(ctx: Context, errors: Sequence[Exception], *, on_error: Callable[[], None] | None = None) -> int:
+    for e in errors:
+        ctx.err(f"Error: {e}")
+    if errors and on_error:
+        on_error()
+    return 1 if errors else 0

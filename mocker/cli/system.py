@@ -1,0 +1,112 @@
+"""``version``, ``info``, ``system df``."""
+
+from __future__ import annotations
+
+from mocker.cli.command import Command, Context
+from mocker.cli.flags import Flag, Parsed
+from mocker.cli.output import print_formatted, render_each
+
+FORMAT = Flag("format", "f", kind="str", metavar="string", help="Format output using a custom template")
+
+
+def _version(ctx: Context, p: Parsed) -> int:
+    from mocker.engine.system import runtime_versions, version_info
+
+    v = version_info()
+    if p.format:
+        render_each(ctx, p.format, [v])
+        return 0
+    c, s = v["Client"], v["Server"]
+    ctx.out("Client:")
+    ctx.out(f" Version:           {c['Version']}")
+    ctx.out(f" API version:       {c['ApiVersion']}")
+    ctx.out(f" Python version:    {c['Python']}")
+    ctx.out(f" OS/Arch:           {c['Os']}/{c['Arch']}")
+    ctx.out("")
+    ctx.out("Server: mocker (daemonless)")
+    ctx.out(" Engine:")
+    ctx.out(f"  Version:          {s['Version']}")
+    ctx.out(f"  API version:      {s['ApiVersion']} (minimum version {s['MinAPIVersion']})")
+    ctx.out(f"  OS/Arch:          {s['Os']}/{s['Arch']}")
+    ctx.out(f"  Kernel version:   {s['KernelVersion']}")
+    for name, text in runtime_versions().items():
+        ctx.out(f" {name}:")
+        ctx.out(f"  Version:          {text}")
+    return 0
+
+
+VERSION = Command(
+    name="version", usage="version [OPTIONS]", summary="Show the mocker version information",
+    handler=_version, max_args=0, flags=(FORMAT,),
+)
+
+
+def _info(ctx: Context, p: Parsed) -> int:
+    from mocker.engine.system import info
+    from mocker.format.units import bytes_size
+
+    d = info(ctx.store())
+    if p.format:
+        render_each(ctx, p.format, [d])
+        return 0
+    ctx.out("Client:")
+    ctx.out(" Context:    default")
+    ctx.out(" Debug Mode: " + ("true" if ctx.debug else "false"))
+    ctx.out("")
+    ctx.out("Server:")
+    ctx.out(f" Containers: {d['Containers']}")
+    ctx.out(f"  Running: {d['ContainersRunning']}")
+    ctx.out(f"  Paused: {d['ContainersPaused']}")
+    ctx.out(f"  Stopped: {d['ContainersStopped']}")
+    ctx.out(f" Images: {d['Images']}")
+    ctx.out(f" Server Version: {d['ServerVersion']}")
+    ctx.out(f" Storage Driver: {d['Driver']}")
+    ctx.out(f" Backend: {d['Backend']}")
+    ctx.out(f" Cgroup Version: {d['CgroupVersion']}")
+    ctx.out(" Runtimes: " + " ".join(sorted(d["Runtimes"])))
+    ctx.out(f" Default Runtime: {d['DefaultRuntime'] or '(none found)'}")
+    for name, text in d["RuntimeVersions"].items():
+        ctx.out(f"  {name}: {text}")
+    ctx.out(f" Kernel Version: {d['KernelVersion']}")
+    ctx.out(f" Operating System: {d['OperatingSystem']}")
+    ctx.out(f" OSType: {d['OSType']}")
+    ctx.out(f" Architecture: {d['Architecture']}")
+    ctx.out(f" CPUs: {d['NCPU']}")
+    ctx.out(f" Total Memory: {bytes_size(d['MemTotal'])}")
+    ctx.out(f" Name: {d['Name']}")
+    ctx.out(f" Docker Root Dir: {d['DockerRootDir']}")
+    ctx.out(" Insecure Registries:")
+    for cidr in d["RegistryConfig"]["InsecureRegistryCIDRs"]:
+        ctx.out(f"  {cidr}")
+    return 0
+
+
+INFO = Command(
+    name="info", usage="info [OPTIONS]", summary="Display system-wide information", handler=_info,
+    max_args=0, flags=(FORMAT,),
+)
+
+
+def _df(ctx: Context, p: Parsed) -> int:
+    from mocker.engine.system import disk_usage
+    from mocker.format.units import human_size
+
+    rows = []
+    for u in disk_usage(ctx.store()):
+        pct = f" ({u.reclaimable * 100 // u.size}%)" if u.size else ""
+        rows.append({"Type": u.kind, "TotalCount": str(u.total), "Active": str(u.active),
+                     "Size": human_size(u.size), "Reclaimable": human_size(u.reclaimable) + pct})
+    default = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"
+    print_formatted(ctx, rows, p.format, default=default, headers={
+        "Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"})
+    return 0
+
+
+DF = Command(
+    name="system df", usage="system df [OPTIONS]", summary="Show docker disk usage", handler=_df,
+    max_args=0,
+    flags=(
+        Flag("format", kind="str", metavar="string", help="Format output using a custom template"),
+        Flag("verbose", "v", unsupported="per-object disk usage is not implemented yet"),
+    ),
+)

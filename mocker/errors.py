@@ -1,0 +1,108 @@
+"""The one exception tree of mocker.
+
+Messages use Docker's own words, so the CLI and (later) the API server say the same thing; the exit
+code or HTTP status is chosen at the edge (``cli/main.py``, ``api/errors.py``) from the class.
+
+::
+
+    MockerError
+    ├─ UsageError        unknown flag, bad value, wrong argument count          (exit 125)
+    ├─ NotSupported      "<flag/command> is not supported by mocker (<reason>)"  (exit 125)
+    ├─ NotFound          ImageNotFound, ContainerNotFound, ...                    (HTTP 404)
+    ├─ Conflict          name in use, image in use                                (HTTP 409)
+    ├─ InvalidArgument   malformed reference, archive, template                   (HTTP 400)
+    │   └─ InvalidReference
+    ├─ RegistryError     transport, unknown manifest, digest mismatch
+    │   └─ AuthError     401/403 from a registry, failed login
+    ├─ OCIRuntimeError   runtime failures (CannotInvoke 126, CommandNotFound 127)
+    └─ StoreError        corrupt blob, schema mismatch, unsafe archive entry
+        └─ DigestMismatch
+"""
+
+from __future__ import annotations
+
+
+class MockerError(Exception):
+    """Base of every error mocker reports to a user as one line."""
+
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(MockerError):
+    """A flag or argument the command line cannot accept (Docker's FlagErrorFunc: exit 125)."""
+
+    exit_code = 125
+    http_status = 400
+
+    def __init__(self, message: str, *, command: str | None = None) -> None:
+        super().__init__(message)
+        self.command = command
+
+
+class NotSupported(MockerError):
+    exit_code = 125
+    http_status = 501
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"{what} is not supported by mocker ({reason})")
+        self.what = what
+        self.reason = reason
+
+
+class NotFound(MockerError):
+    http_status = 404
+
+
+class ImageNotFound(NotFound):
+    pass
+
+
+class ContainerNotFound(NotFound):
+    pass
+
+
+class Conflict(MockerError):
+    http_status = 409
+
+
+class InvalidArgument(MockerError):
+    http_status = 400
+
+
+class InvalidReference(InvalidArgument):
+    pass
+
+
+class RegistryError(MockerError):
+    http_status = 502
+
+
+class AuthError(RegistryError):
+    http_status = 401
+
+
+class OCIRuntimeError(MockerError):
+    exit_code = 125
+
+
+class StoreError(MockerError):
+    pass
+
+
+class DigestMismatch(StoreError):
+    def __init__(self, expected: str, actual: str) -> None:
+        super().__init__(f"digest mismatch: expected {expected}, got {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class UnsafeArchiveEntry(StoreError):
+    """A tar entry that would write outside its extraction target."""

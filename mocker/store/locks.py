@@ -1,0 +1,25 @@
+"""File locks between mocker processes (fcntl.flock: released by the kernel if a process dies).
+
+Pulls and loads hold the store lock *shared* while they write blobs and layers that are not yet
+referenced by any image; garbage collection takes it *exclusive*, so it never deletes content a
+running pull is about to reference.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,74 @@
+"""The store handle every engine function works on: paths, the metadata DB and the blob store."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from mocker.store.blobs import BlobStore
+from mocker.store.db import connect
+from mocker.store.locks import file_lock
+from mocker.store.paths import StorePaths
+
+OCI_LAYOUT = {"imageLayoutVersion": "1.0.0"}
+INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json"
+
+
+class Store:
+    def __init__(self, paths: StorePaths) -> None:
+        self.paths = paths
+        self.blobs = BlobStore(paths.blobs, paths.tmp)
+        self._db: sqlite3.Connection | None = None
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str] | None = None) -> Store:
+        paths = StorePaths.at(Path(root) if root is not None else None)
+        paths.root.mkdir(parents=True, exist_ok=True, mode=0o711)
+        if not paths.oci_layout.exists():
+            atomic_write(paths.oci_layout, json.dumps(OCI_LAYOUT).encode())
+        if not paths.index_json.exists():
+            atomic_write(paths.index_json, _index_bytes([]))
+        return cls(paths)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = connect(self.paths.db)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def lock(self, *, shared: bool = False) -> AbstractContextManager[None]:
+        return file_lock(self.paths.lock, shared=shared)
+
+    def write_index(self, manifests: list[dict[str, object]]) -> None:
+        """Rewrite the OCI layout's index.json (atomically) so outside tools see the tagged images."""
+        atomic_write(self.paths.index_json, _index_bytes(manifests))
+
+
+def _index_bytes(manifests: list[dict[str, object]]) -> bytes:
+    doc = {"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": manifests}
+    return json.dumps(doc, indent=2).encode() + b"\n"
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write-then-rename: readers see the old or the new file, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
