@@ -47,7 +47,8 @@ from support.registries import AuthRegistry  # noqa: E402
 
 VENV_BIN = Path(sysconfig.get_path("scripts"))
 HOST_BUSYBOX = Path("/bin/busybox")
-DEBS_DIR = Path(os.environ.get("MOCKER_TEST_DEBS", "/var/cache/mocker-test/debs"))
+# Where scripts/setup keeps busybox-static debs of other architectures.
+DEBS_DIR = Path(os.environ.get("MOCKER_TEST_CACHE", "/var/cache/mocker-test")) / "debs"
 
 BUSYBOX_APPLETS = (
     "sh", "ls", "cat", "echo", "true", "false", "uname", "sleep",

@@ -163,6 +163,79 @@ class _DecompressedStream(io.RawIOBase):
         super().close()
 
 
+class _ZstdFrames(io.RawIOBase):
+    """Pass-through of compressed zstd bytes that follows the frame structure (RFC 8878 §3.1).
+
+    python-zstandard's ``stream_reader`` ends quietly when its input stops mid-frame, so a blob
+    cut short would unpack as a shorter (or empty) layer. Walking the frame and block headers as
+    the bytes go by is cheap and tells a whole stream from a truncated one at EOF.
+    """
+
+    _NEED = {"magic": 4, "header": 1, "block": 3, "skippable": 4}
+
+    def __init__(self, source: io.RawIOBase) -> None:
+        super().__init__()
+        self._source = source
+        self._state = "magic"
+        self._field = b""
+        self._skip = 0  # bytes to pass before the next header field
+        self._checksum = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = self._source.readinto(buffer) or 0
+        if n:
+            self._feed(memoryview(buffer)[:n])
+        elif self._state != "magic" or self._field or self._skip:
+            raise InvalidArgument("invalid compressed layer data: zstd stream is truncated")
+        return n
+
+    def _feed(self, data: memoryview) -> None:
+        i = 0
+        while i < len(data):
+            if self._skip:
+                k = min(self._skip, len(data) - i)
+                self._skip -= k
+                i += k
+                continue
+            k = min(self._NEED[self._state] - len(self._field), len(data) - i)
+            self._field += bytes(data[i : i + k])
+            i += k
+            if len(self._field) == self._NEED[self._state]:
+                field, self._field = self._field, b""
+                self._parse(field)
+
+    def _parse(self, field: bytes) -> None:
+        if self._state == "magic":
+            if field == b"\x28\xb5\x2f\xfd":
+                self._state = "header"
+            elif field[0] & 0xF0 == 0x50 and field[1:] == b"\x2a\x4d\x18":
+                self._state = "skippable"
+            else:
+                raise InvalidArgument("invalid compressed layer data: not a zstd frame")
+        elif self._state == "header":
+            fhd = field[0]
+            single_segment = bool(fhd & 0x20)
+            self._checksum = bool(fhd & 0x04)
+            fcs_size = (1 if single_segment else 0, 2, 4, 8)[fhd >> 6]
+            self._skip = (0 if single_segment else 1) + (0, 1, 2, 4)[fhd & 0x03] + fcs_size
+            self._state = "block"
+        elif self._state == "block":
+            header = int.from_bytes(field, "little")
+            block_type, size = (header >> 1) & 0x03, header >> 3
+            if block_type == 3:
+                raise InvalidArgument("invalid compressed layer data: reserved zstd block type")
+            self._skip = 1 if block_type == 1 else size  # an RLE block stores one byte
+            if header & 1:  # last block of the frame
+                self._skip += 4 if self._checksum else 0
+                self._state = "magic"
+        else:  # skippable frame
+            self._skip = int.from_bytes(field, "little")
+            self._state = "magic"
+
+
 def open_layer(source: BinaryIO | str | os.PathLike[str], media_type: str | None = None) -> BinaryIO:
     """Open a layer blob (a path or a binary stream) as its uncompressed tar stream.
 
@@ -196,7 +269,7 @@ def open_layer(source: BinaryIO | str | os.PathLike[str], media_type: str | None
         import zstandard  # imported lazily: only zstd layers need it
 
         zreader = zstandard.ZstdDecompressor().stream_reader(
-            cast(BinaryIO, raw), read_across_frames=True, closefd=False
+            cast(BinaryIO, _ZstdFrames(raw)), read_across_frames=True, closefd=False
         )
         reader = zreader
         closers.append(zreader.close)

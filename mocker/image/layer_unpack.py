@@ -358,8 +358,9 @@ class _Unpacker:
                 os.link(lparts[-1], base, src_dir_fd=src.fd, dst_dir_fd=pfd, follow_symlinks=False)
         finally:
             os.close(src.fd)
-        # Like moby and containerd, the link's header metadata is applied (to the shared inode).
-        self.meta_at(pfd, base, member, chmod=not stat.S_ISLNK(src_st.st_mode))
+        # The inode keeps the metadata of the entry that created it (as GNU tar does). moby and
+        # containerd re-apply the link header's, but its chown would clear the setuid bits and the
+        # security.capability of the shared inode whenever the link header does not repeat them.
         self.counts.hardlinks += 1
 
     def special(self, member: tarfile.TarInfo, pfd: int, base: str) -> None:

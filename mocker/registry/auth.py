@@ -274,7 +274,7 @@ class Authenticator:
                 resp = self._http.post(realm, data=form)
                 if resp.status_code not in (404, 405):
                     return self._token_from(resp, realm)
-            params: list[tuple[str, str]] = []
+            params: list[tuple[str, str | int | float | bool | None]] = []
             if service:
                 params.append(("service", service))
             params.extend(("scope", s) for s in scopes)

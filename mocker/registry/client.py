@@ -1,52 +1,38 @@
-"""A client for one registry's distribution API (``/v2/``), the Docker way.
+"""A client for one registry's distribution API (``/v2/``): manifests, blobs, uploads, tags.
 
-Transport: HTTPS with the system CAs plus ``certs.d`` (see :mod:`.tls`); for an insecure registry
-(loopback, or listed in the mocker config) HTTPS without verification is tried first and plain HTTP
-if TLS cannot be set up, as Docker does. The first request pings ``/v2/`` to pick the scheme and learn
-the auth challenge. Auth: :class:`.auth.Authenticator`. Idempotent requests (GET, HEAD, manifest PUT)
-are retried on network errors and 5xx/429 replies (3 attempts, growing back-off); any request is
-retried when the connection could not even be opened.
-
-Foreign errors are translated here, at the seam: httpx errors become :class:`NetworkError` (a
-:class:`~mocker.errors.RegistryError`), registry error bodies become mocker errors with Docker's
-words (``manifest for x:latest not found: manifest unknown: manifest unknown``).
+Method by method what Docker's pull and push do; the connection, scheme choice, retries, auth and
+error mapping live in :class:`~mocker.registry.transport.RegistryTransport`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, NoReturn
+from typing import BinaryIO
 
 import httpx
 
-from mocker import __version__
-from mocker.errors import AuthError, DigestMismatch, ImageNotFound, InvalidArgument, NotFound, RegistryError
+from mocker.errors import AuthError, DigestMismatch, RegistryError
 from mocker.registry import mediatypes
-from mocker.registry.auth import Authenticator, format_errors, repository_scope
-from mocker.registry.credentials import Credentials, get_credentials
-from mocker.registry.tls import is_insecure_registry, ssl_context
+from mocker.registry.auth import repository_scope
+from mocker.registry.credentials import get_credentials
+from mocker.registry.transport import (
+    NetworkError,
+    RegistryTransport,
+    check_sha256,
+    is_digest,
+    sha256_digest,
+)
 
 __all__ = ["BlobReader", "ManifestInfo", "NetworkError", "RegistryClient"]
 
 MAX_MANIFEST_SIZE = 4 << 20
 """containerd's limit; a bigger "manifest" is refused before it is read into memory."""
 
-_HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
-_HUB_API_HOST = "registry-1.docker.io"
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 _LINK_NEXT_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 _CHUNK = 1 << 20
-
-
-class NetworkError(RegistryError):
-    """The registry could not be reached, or the connection broke (worth retrying later)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,24 +40,6 @@ class ManifestInfo:
     digest: str
     media_type: str
     size: int
-
-
-def _go_method(method: str) -> str:
-    return method[:1].upper() + method[1:].lower()
-
-
-def _sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _check_sha256(digest: str) -> None:
-    algorithm, _, hexpart = digest.partition(":")
-    if algorithm != "sha256" or len(hexpart) != 64:
-        raise InvalidArgument(f"unsupported digest algorithm: {digest}")
-
-
-def _is_digest(ref: str) -> bool:
-    return ":" in ref and ref.split(":", 1)[0].isalnum() and len(ref.split(":", 1)[1]) >= 32
 
 
 class BlobReader:
@@ -103,212 +71,13 @@ class BlobReader:
         self.close()
 
 
-class RegistryClient:
+class RegistryClient(RegistryTransport):
     """Talks to one registry host (``host[:port]``; ``docker.io`` means Docker Hub)."""
-
-    retry_delays: tuple[float, ...] = (0.5, 1.5)
-    """Pauses between the attempts of a retried request (its length + 1 is the number of attempts)."""
-
-    def __init__(
-        self,
-        host: str,
-        *,
-        credentials: Credentials | None = None,
-        insecure: bool | None = None,
-        timeout: float = 60.0,
-    ) -> None:
-        self.host = host
-        self.api_host = _HUB_API_HOST if host in _HUB_NAMES else host
-        self.insecure = is_insecure_registry(host) if insecure is None else insecure
-        context = ssl_context(host, verify=not self.insecure)
-        self._http = httpx.Client(
-            verify=context,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
-            headers={"User-Agent": f"mocker/{__version__}"},
-            follow_redirects=False,
-            trust_env=True,
-        )
-        self.auth = Authenticator(self._http, credentials)
-        self._base: str | None = None
-        self._base_lock = threading.Lock()
 
     @classmethod
     def for_host(cls, host: str, *, insecure: bool | None = None) -> RegistryClient:
         """A client using the credentials docker's config.json (or its helper) holds for ``host``."""
         return cls(host, credentials=get_credentials(host), insecure=insecure)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> RegistryClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- names used in messages --------------------------------------------------------------------
-
-    def display_name(self, repo: str) -> str:
-        """Docker's familiar name: ``busybox`` for Hub's ``library/busybox``, else ``host/repo``."""
-        if self.host in _HUB_NAMES:
-            return repo.removeprefix("library/")
-        return f"{self.host}/{repo}"
-
-    def display_ref(self, repo: str, ref: str) -> str:
-        return self.display_name(repo) + ("@" if _is_digest(ref) else ":") + ref
-
-    # -- transport ---------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """``https://host`` or ``http://host``, chosen by the first ping."""
-        return self._endpoint()
-
-    def _endpoint(self) -> str:
-        if self._base is not None:
-            return self._base
-        with self._base_lock:
-            if self._base is not None:
-                return self._base
-            schemes = ("https", "http") if self.insecure else ("https",)
-            last: NetworkError | None = None
-            for i, scheme in enumerate(schemes):
-                url = f"{scheme}://{self.api_host}/v2/"
-                fallback = i + 1 < len(schemes)
-                try:
-                    resp = self._send_retrying("GET", url, attempts=1 if fallback else None)
-                except NetworkError as exc:
-                    last = exc
-                    continue
-                if resp.status_code == 401:
-                    self.auth.learn(resp.headers.get_list("www-authenticate"))
-                self._base = f"{scheme}://{self.api_host}"
-                return self._base
-            assert last is not None
-            raise last
-
-    def _describe(self, exc: httpx.HTTPError) -> str:
-        text = str(exc) or type(exc).__name__
-        if "Connection refused" in text:
-            return f"dial tcp {self.api_host}: connect: connection refused"
-        if isinstance(exc, httpx.TimeoutException):
-            return f"{text} (timeout)" if "timed out" not in text else text
-        return text
-
-    def _send_retrying(
-        self,
-        method: str,
-        url: str,
-        *,
-        build: Callable[[], httpx.Request] | None = None,
-        stream: bool = False,
-        follow_redirects: bool = False,
-        attempts: int | None = None,
-    ) -> httpx.Response:
-        """Send (``build()`` makes a fresh request per attempt), retrying what is safe to retry."""
-        total = attempts if attempts is not None else len(self.retry_delays) + 1
-        idempotent = method in _IDEMPOTENT
-        for attempt in range(total):
-            last = attempt + 1 >= total
-            request = build() if build is not None else self._http.build_request(method, url)
-            try:
-                resp = self._http.send(request, stream=stream, follow_redirects=follow_redirects)
-            except httpx.TransportError as exc:
-                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                if last or not (idempotent or never_sent):
-                    raise NetworkError(f'{_go_method(method)} "{url}": {self._describe(exc)}') from exc
-                time.sleep(self.retry_delays[min(attempt, len(self.retry_delays) - 1)])
-                continue
-            if resp.status_code in _RETRY_STATUSES and idempotent and not last:
-                resp.close()
-                time.sleep(self.retry_delays[min(attempt, len(self.retry_delays) - 1)])
-                continue
-            return resp
-        raise AssertionError("unreachable")
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        scopes: Sequence[str] = (),
-        headers: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
-        content: bytes | Iterator[bytes] | None = None,
-        stream: bool = False,
-        follow_redirects: bool = False,
-        retry: bool = True,
-    ) -> httpx.Response:
-        """An authorised request to ``path`` (``/v2/…`` or an absolute URL such as an upload Location).
-
-        A 401 is answered by re-authorising for the challenge's scopes (twice at most); a body that is
-        an iterator cannot be sent twice, so it is only sent once the scopes are authorised.
-        """
-        base = self._endpoint()
-        url = path if "://" in path else base + path
-        replayable = not isinstance(content, Iterator)
-        wanted = tuple(scopes)
-        for round_ in range(3):
-            try:
-                sent = self.auth.authorization(wanted)
-            except AuthError as exc:
-                raise AuthError(f'{_go_method(method)} "{url}": {exc}') from exc
-
-            def build(sent: str | None = sent) -> httpx.Request:
-                hdrs = dict(headers or {})
-                if sent is not None:
-                    hdrs["Authorization"] = sent
-                return self._http.build_request(method, url, headers=hdrs, params=params, content=content)
-
-            resp = self._send_retrying(
-                method,
-                url,
-                build=build,
-                stream=stream,
-                follow_redirects=follow_redirects,
-                attempts=None if retry and replayable else 1,
-            )
-            if resp.status_code != 401 or not replayable or round_ == 2:
-                return resp
-            retry_scopes = self.auth.on_unauthorized(resp.headers.get_list("www-authenticate"), wanted, sent)
-            if retry_scopes is None:
-                return resp
-            resp.read()
-            resp.close()
-            wanted = retry_scopes
-        raise AssertionError("unreachable")
-
-    def _fail(self, resp: httpx.Response, method: str, *, not_found: str | None = None) -> NoReturn:
-        """Raise the mocker error for a failed reply (``not_found``: the name for Docker's 404 texts)."""
-        resp.read()
-        resp.close()
-        codes, text = format_errors(resp.content)
-        status = resp.status_code
-        if text is None:
-            if status == 401:
-                text = "unauthorized: authentication required"
-            elif status == 404 and not_found is not None and method != "HEAD":
-                text = "manifest unknown: manifest unknown"
-            else:
-                text = f"received unexpected HTTP status: {status} {resp.reason_phrase}"
-        if not_found is not None:
-            name = not_found.rsplit("@", 1)[0]
-            name = name.rsplit(":", 1)[0] if "/" not in name.rsplit(":", 1)[-1] else name
-            first = codes[0] if codes else ("MANIFEST_UNKNOWN" if status == 404 else "")
-            if first == "MANIFEST_UNKNOWN":
-                raise ImageNotFound(f"manifest for {not_found} not found: {text}")
-            if first == "NAME_UNKNOWN":
-                raise ImageNotFound(f"repository {name} not found: {text}")
-            if first == "DENIED":
-                raise AuthError(
-                    f"pull access denied for {name}, repository does not exist or may require "
-                    f"'docker login': {text}"
-                )
-        if status in (401, 403) or "UNAUTHORIZED" in codes or "DENIED" in codes:
-            raise AuthError(text)
-        if status == 404 or "BLOB_UNKNOWN" in codes:
-            raise NotFound(text)
-        raise RegistryError(text)
 
     # -- API ---------------------------------------------------------------------------------------
 
@@ -331,8 +100,8 @@ class RegistryClient:
         self, repo: str, ref: str, accept: Sequence[str] = mediatypes.ACCEPT_ALL
     ) -> tuple[bytes, str, str]:
         """(body, media type, digest) of a manifest or index, by tag or digest, verified."""
-        if _is_digest(ref):
-            _check_sha256(ref)
+        if is_digest(ref):
+            check_sha256(ref)
         resp = self.request(
             "GET",
             f"/v2/{repo}/manifests/{ref}",
@@ -341,7 +110,7 @@ class RegistryClient:
             stream=True,
         )
         if resp.status_code != 200:
-            self._fail(resp, "GET", not_found=self.display_ref(repo, ref))
+            self._fail(resp, "GET", repo=repo, ref=ref)
         try:
             length = resp.headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > MAX_MANIFEST_SIZE:
@@ -355,8 +124,8 @@ class RegistryClient:
             raise NetworkError(f"error reading manifest {self.display_ref(repo, ref)}: {exc}") from exc
         finally:
             resp.close()
-        actual = _sha256(body)
-        if _is_digest(ref) and actual != ref:
+        actual = sha256_digest(body)
+        if is_digest(ref) and actual != ref:
             raise DigestMismatch(ref, actual)
         header = resp.headers.get("docker-content-digest")
         if header and header.startswith("sha256:") and header != actual:
@@ -387,8 +156,8 @@ class RegistryClient:
         if resp.status_code == 404:
             return None
         if resp.status_code != 200:
-            self._fail(resp, "HEAD", not_found=self.display_ref(repo, ref))
-        digest = resp.headers.get("docker-content-digest") or (ref if _is_digest(ref) else "")
+            self._fail(resp, "HEAD", repo=repo, ref=ref)
+        digest = resp.headers.get("docker-content-digest") or (ref if is_digest(ref) else "")
         media_type = resp.headers.get("content-type", "").split(";", 1)[0].strip()
         size = int(resp.headers.get("content-length", "0") or 0)
         if not digest:  # a registry that does not say: read the body to know
@@ -462,9 +231,6 @@ class RegistryClient:
         except RegistryError:
             pass
 
-    def _resolve(self, location: str) -> str:
-        return str(httpx.URL(self._endpoint() + "/").join(location))
-
     def upload_blob(
         self,
         repo: str,
@@ -479,7 +245,7 @@ class RegistryClient:
 
         ``progress`` is called with the number of bytes sent so far.
         """
-        _check_sha256(digest)
+        check_sha256(digest)
         scopes = (repository_scope(repo, "pull", "push"),)
         resp = self.request("POST", f"/v2/{repo}/blobs/uploads/", scopes=scopes, retry=False)
         if resp.status_code != 202:
@@ -538,16 +304,10 @@ class RegistryClient:
             raise DigestMismatch(digest, returned)
         return digest
 
-    def _location(self, resp: httpx.Response) -> str:
-        location = resp.headers.get("location")
-        if not location:
-            raise RegistryError(f"registry {self.host} did not return an upload location")
-        return self._resolve(location)
-
     def put_manifest(self, repo: str, ref: str, data: bytes, media_type: str) -> str:
         """Upload a manifest or index under a tag or its digest; returns its digest."""
-        digest = _sha256(data)
-        if _is_digest(ref) and ref != digest:
+        digest = sha256_digest(data)
+        if is_digest(ref) and ref != digest:
             raise DigestMismatch(ref, digest)
         resp = self.request(
             "PUT",
@@ -570,7 +330,7 @@ class RegistryClient:
         while path is not None:
             resp = self.request("GET", path, scopes=(repository_scope(repo, "pull"),))
             if resp.status_code != 200:
-                self._fail(resp, "GET", not_found=self.display_name(repo))
+                self._fail(resp, "GET", repo=repo)
             try:
                 doc = resp.json()
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:

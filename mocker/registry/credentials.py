@@ -41,7 +41,7 @@ __all__ = [
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 _HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io", DOCKER_HUB_KEY})
-_TOKEN_USERNAME = "<token>"
+_TOKEN_USERNAME = "<token>"  # noqa: S105 - the protocol's marker, not a secret
 _NOT_FOUND_MESSAGE = "credentials not found in native keychain"
 _HELPER_TIMEOUT = 60.0
 

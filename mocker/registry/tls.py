@@ -30,6 +30,7 @@ __all__ = [
     "certs_dirs",
     "find_tls_files",
     "is_insecure_registry",
+    "is_loopback",
     "split_host_port",
     "ssl_context",
 ]
@@ -60,6 +61,16 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, ``127.0.0.0/8`` or ``::1`` (with or without a port): never reached via a proxy,
+    as Go's ``ProxyFromEnvironment`` (hence Docker) decides."""
+    name, _port = split_host_port(host)
+    if name.lower() == "localhost":
+        return True
+    address = _ip(name)
+    return address is not None and address.is_loopback
 
 
 def _resolve(name: str) -> Sequence[str]:

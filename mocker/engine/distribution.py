@@ -1,0 +1,142 @@
+"""``pull`` and ``push``: the registry client fetches/sends content, this module turns it into images.
+
+Pulls hold the store lock shared (garbage collection waits), write verified blobs, unpack the layers
+and only then register the image in one transaction: a pull killed at any point leaves no image and
+no blob under a wrong name, and simply running it again resumes with what is already there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mocker.engine.images import find_image, find_index, get_image, register_image
+from mocker.errors import ImageNotFound, InvalidReference
+from mocker.store import images as db
+from mocker.store.db import transaction
+from mocker.store.store import Store
+
+Progress = Callable[[Any], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    reference: str           # full normalised name, e.g. docker.io/library/busybox:latest
+    familiar: str            # busybox:latest
+    digest: str              # the digest the registry gave (index digest for a multi-platform image)
+    image_id: str
+    updated: bool            # False: "Image is up to date"
+
+
+def _client(host: str) -> Any:
+    from mocker.registry.client import RegistryClient
+    from mocker.registry.credentials import get_credentials
+
+    return RegistryClient(host, credentials=get_credentials(host))
+
+
+def pull(
+    store: Store,
+    name: str,
+    *,
+    platform: str | None = None,
+    all_tags: bool = False,
+    progress: Progress | None = None,
+) -> list[PullResult]:
+    from mocker.image.reference import parse_reference, parse_repository
+
+    if all_tags:
+        repo = parse_repository(name)
+        client = _client(repo.registry_host)
+        tags = client.list_tags(repo.repository_path)
+        return [_pull_one(store, client, repo.with_tag(t), platform, progress) for t in tags]
+    ref = parse_reference(name)
+    client = _client(ref.registry_host)
+    return [_pull_one(store, client, ref, platform, progress)]
+
+
+def _pull_one(store: Store, client: Any, ref: Any, platform: str | None, progress: Progress | None) -> PullResult:
+    from mocker.image.platform import host_platform, parse_platform
+    from mocker.registry.pull import fetch_image
+
+    plat = parse_platform(platform) if platform else host_platform()
+    before = find_image(store, str(ref))
+    with store.lock(shared=True):
+        fetched = fetch_image(
+            client, ref.repository_path, ref.digest or ref.tag or "latest",
+            platform=plat, blobs=store.blobs, progress=progress,
+        )
+        tags = () if ref.digest else (str(ref),)
+        top_digest = fetched.index_digest or fetched.manifest_digest
+        rec = register_image(store, fetched.manifest_digest, tags=tags, repo_digest=(ref.name, top_digest))
+    return PullResult(reference=str(ref), familiar=ref.familiar(), digest=top_digest, image_id=rec.id,
+                      updated=before is None or before.id != rec.id)
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    tag: str | None
+    digest: str
+    size: int
+
+
+def push(store: Store, name: str, *, all_tags: bool = False, progress: Progress | None = None,
+         chunk_size: int | None = None) -> list[PushResult]:
+    from mocker.image.reference import parse_reference, parse_repository
+
+    if all_tags:
+        repo = parse_repository(name)
+        names = [t.name for t in db.list_tags(store.db) if t.name.rsplit(":", 1)[0] == repo.name]
+        if not names:
+            raise ImageNotFound(f"An image does not exist locally with the tag: {repo.familiar_name}")
+        return [_push_one(store, parse_reference(n), progress, chunk_size) for n in sorted(names)]
+    ref = parse_reference(name)
+    return [_push_one(store, ref, progress, chunk_size)]
+
+
+def _push_one(store: Store, ref: Any, progress: Progress | None, chunk_size: int | None) -> PushResult:
+    from mocker.registry.push import push_image
+
+    idx = find_index(store, str(ref))
+    if idx is not None:
+        digest = idx.digest
+    else:
+        rec = find_image(store, str(ref))
+        if rec is None or (not ref.digest and str(ref) not in rec.tags):
+            raise ImageNotFound(f"An image does not exist locally with the tag: {ref.familiar_name}")
+        digest = rec.manifest_digest
+    mount_from = _mount_sources(store, ref, digest)
+    client = _client(ref.registry_host)
+    pushed = push_image(client, ref.repository_path, ref.tag, digest, blobs=store.blobs, progress=progress,
+                        mount_from=mount_from, chunk_size=chunk_size)
+    if idx is None:
+        with transaction(store.db) as conn:
+            db.add_repo_digest(conn, ref.name, pushed, get_image(store, str(ref)).id)
+    return PushResult(tag=ref.tag, digest=pushed, size=store.blobs.size(pushed))
+
+
+def _mount_sources(store: Store, ref: Any, digest: str) -> list[str]:
+    """Other repositories on the same registry this content came from: candidates for a blob mount."""
+    from mocker.image.reference import parse_reference
+
+    out = []
+    for row in store.db.execute("SELECT DISTINCT repository FROM repo_digests"):
+        try:
+            other = parse_reference(row[0], default_tag=False)
+        except InvalidReference:
+            continue
+        if other.domain == ref.domain and other.repository_path != ref.repository_path:
+            out.append(other.repository_path)
+    return out
+
+
+
+def login(host: str, username: str, password: str) -> None:
+    """Check the credentials against the registry, then store them (never before they worked)."""
+    from mocker.registry.client import RegistryClient
+    from mocker.registry.credentials import Credentials, store_credentials
+
+    client = RegistryClient(host, credentials=Credentials(username=username, password=password))
+    client.ping()
+    store_credentials(host, username, password)
