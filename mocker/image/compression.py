@@ -84,6 +84,8 @@ def detect_compression(head: bytes) -> Compression:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if len(head) >= 4 and head[0] & 0xF0 == 0x50 and head[1:4] == b"\x2a\x4d\x18":
+        return Compression.ZSTD  # a zstd skippable frame (metadata) may come first
     return Compression.NONE
 
 

@@ -97,6 +97,13 @@ def test_open_layer_reads_multi_frame_zstd() -> None:
         assert stream.read() == PLAIN
 
 
+def test_open_layer_skips_zstd_skippable_frames() -> None:
+    skippable = b"\x50\x2a\x4d\x18" + (5).to_bytes(4, "little") + b"meta!"
+    blob = skippable + ZSTD_PLAIN + zstandard.ZstdCompressor(level=19).compress(b"")
+    with layers.open_layer(io.BytesIO(blob), None) as stream:
+        assert stream.read() == PLAIN
+
+
 def test_open_layer_opens_and_closes_a_path(tmp_path: Path) -> None:
     blob = tmp_path / "blob"
     blob.write_bytes(gzip.compress(PLAIN))
@@ -114,9 +121,21 @@ def test_open_layer_refuses_non_layer_media_types(media_type: str) -> None:
         layers.open_layer(io.BytesIO(PLAIN), media_type)
 
 
+ZSTD_PLAIN = zstandard.ZstdCompressor(write_checksum=True).compress(PLAIN)
+
+
 @pytest.mark.parametrize(
     "blob",
-    [gzip.compress(PLAIN)[:-20], zstandard.ZstdCompressor().compress(PLAIN)[:-5] + b"junk"],
+    [
+        gzip.compress(PLAIN)[:-20],
+        bz2.compress(PLAIN)[:-20],
+        lzma.compress(PLAIN)[:-20],
+        ZSTD_PLAIN[:-5] + b"junk",
+        ZSTD_PLAIN[:-2],  # python-zstandard alone would end quietly here
+        ZSTD_PLAIN[:12],
+        ZSTD_PLAIN + b"junk",
+    ],
+    ids=["gzip", "bzip2", "xz", "zstd-junk", "zstd-cut", "zstd-header-only", "zstd-trailing-junk"],
 )
 def test_damaged_compressed_layer_raises_invalid_argument(tmp_path: Path, blob: bytes) -> None:
     with pytest.raises(InvalidArgument), layers.open_layer(io.BytesIO(blob), None) as stream:
