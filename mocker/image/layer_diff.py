@@ -13,6 +13,7 @@ dir of a container that is still running, say) is archived as a link and never r
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import stat
@@ -81,7 +82,7 @@ def create_layer(
     ``.wh.`` whiteouts — moby's ``ExportChanges``. ``mtime`` replaces every timestamp, so two
     builds of the same content give the same digest whatever the clock said.
     """
-    with _LayerWriter(out, compression=compression, mtime=mtime) as writer:
+    with _archiving(source_dir), _LayerWriter(out, compression=compression, mtime=mtime) as writer:
         root_fd = os.open(source_dir, _DIR_FLAGS)
         try:
             if changes is None:
@@ -108,13 +109,23 @@ def diff_upper(
     ``redirect_dir`` or ``metacopy`` refers to its lower layers and is refused with ``StoreError``:
     mount with ``redirect_dir=off,metacopy=off``.
     """
-    with _LayerWriter(out, compression=compression, mtime=mtime) as writer:
+    with _archiving(upper_dir), _LayerWriter(out, compression=compression, mtime=mtime) as writer:
         root_fd = os.open(upper_dir, _DIR_FLAGS)
         try:
             writer.add_tree(root_fd, overlay=True)
         finally:
             os.close(root_fd)
     return writer.info
+
+
+@contextlib.contextmanager
+def _archiving(source: Path) -> Iterator[None]:
+    """Filesystem errors while reading the source are store errors, with the source named."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or source
+        raise StoreError(f"cannot archive {source}: {exc.strerror or exc} ({where})") from exc
 
 
 class _LayerWriter:
@@ -263,9 +274,7 @@ class _LayerWriter:
             self.tar.write(b"\0" * padding)
 
 
-def _walk(
-    dir_fd: int, rel: tuple[str, ...]
-) -> Iterator[tuple[int, tuple[str, ...], str, os.stat_result]]:
+def _walk(dir_fd: int, rel: tuple[str, ...]) -> Iterator[tuple[int, tuple[str, ...], str, os.stat_result]]:
     """Yield ``(parent fd, parent path, name, lstat)`` depth-first, siblings in byte order."""
     with os.scandir(dir_fd) as it:
         names = sorted((entry.name for entry in it), key=os.fsencode)

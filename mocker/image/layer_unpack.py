@@ -312,8 +312,9 @@ class _Unpacker:
             self.counts.dirs += 1
         elif member.isreg():
             _clear(pfd, base, keep_dir=False)
-            fd = os.open(base, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
-                         dir_fd=pfd)
+            fd = os.open(
+                base, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=pfd
+            )
             try:
                 self.copy_data(tar, member, fd)
                 self.meta_fd(fd, member, is_dir=False)

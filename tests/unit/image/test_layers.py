@@ -519,3 +519,8 @@ def test_diff_upper_refuses_redirect_dirs(tmp_path: Path) -> None:
     os.setxattr(upper / "moved", "trusted.overlay.redirect", b"/orig")
     with pytest.raises(StoreError, match="redirect"):
         layers.diff_upper(upper, io.BytesIO())
+
+
+def test_create_layer_of_a_missing_dir_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot archive"):
+        layers.create_layer(tmp_path / "nope", io.BytesIO())
