@@ -9,8 +9,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, NamedTuple, TextIO
 
 from mocker.cli.flags import Flag, Parsed
 from mocker.errors import UsageError
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
 Handler = Callable[["Context", Parsed], int | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     name: str
     usage: str
     summary: str
@@ -57,16 +55,16 @@ class ArgumentCountError(UsageError):
     exit_code = 1
 
 
-@dataclass
 class Context:
     """What a handler gets besides its flags: the streams, global options and the store (lazily)."""
 
-    stdout: TextIO
-    stderr: TextIO
-    stdin: IO[Any]
-    root: str | None = None
-    debug: bool = False
-    _store: Store | None = field(default=None, repr=False)
+    def __init__(self, stdout: TextIO, stderr: TextIO, stdin: IO[Any]) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.stdin = stdin
+        self.root: str | None = None
+        self.debug = False
+        self._store: Store | None = None
 
     def store(self) -> Store:
         if self._store is None:
@@ -85,13 +83,13 @@ class Context:
         buf = getattr(self.stdout, "buffer", None)
         if buf is not None:
             self.stdout.flush()
-            return buf  # type: ignore[no-any-return]
+            return buf  # type: ignore[no-any-return,unused-ignore]
         raise UsageError("binary output needs a real stdout")
 
     def binary_stdin(self) -> BinaryIO:
         buf = getattr(self.stdin, "buffer", None)
         if buf is not None:
-            return buf  # type: ignore[no-any-return]
+            return buf  # type: ignore[no-any-return,unused-ignore]
         if isinstance(self.stdin, io.BytesIO):
             return self.stdin
         return sys.stdin.buffer

@@ -10,16 +10,17 @@ and using it raises :class:`NotSupported` instead of being silently dropped.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from mocker.errors import NotSupported, UsageError
 
 Kind = Literal["bool", "str", "int", "list", "float"]
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
+    """One flag of a command's table (a NamedTuple, not a dataclass: this module is on every
+    command's start-up path and ``dataclasses`` costs ~30 ms to import here)."""
+
     long: str
     short: str | None = None
     kind: Kind = "bool"
@@ -36,11 +37,13 @@ class Flag:
         return self.long.replace("-", "_")
 
 
-@dataclass(slots=True)
 class Parsed:
-    values: dict[str, Any]
-    args: list[str]
-    given: set[str] = field(default_factory=set)
+    __slots__ = ("values", "args", "given")
+
+    def __init__(self, values: dict[str, Any], args: list[str], given: set[str] | None = None) -> None:
+        self.values = values
+        self.args = args
+        self.given = given if given is not None else set()
 
     def __getattr__(self, name: str) -> Any:
         try:

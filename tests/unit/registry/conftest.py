@@ -31,6 +31,19 @@ def error_body(code: str, message: str) -> bytes:
     return json.dumps({"errors": [{"code": code, "message": message, "detail": None}]}).encode()
 
 
+def _actions(scopes: set[str] | list[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for scope in scopes:
+        resource, _, actions = scope.rpartition(":")
+        out.setdefault(resource, set()).update(actions.split(","))
+    return out
+
+
+def _allows(granted: set[str], needed: list[str]) -> bool:
+    have = _actions(granted)
+    return all(actions <= have.get(resource, set()) for resource, actions in _actions(needed).items())
+
+
 @dataclass
 class FakeRegistry:
     """``auth``: None, ``"basic"`` or ``"bearer"``; ``hook(request)`` may answer a request first."""
@@ -100,7 +113,7 @@ class FakeRegistry:
             )
         if self.auth == "bearer":
             granted = self._granted(header)
-            if granted is not None and all(s in granted for s in needed):
+            if granted is not None and _allows(granted, needed):
                 return None
             challenge = f'Bearer realm="https://auth.test/token",service="fake"'
             if needed:
