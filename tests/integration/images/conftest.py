@@ -109,3 +109,37 @@ def make_image(mocker_env: dict[str, str]) -> Callable[..., str]:
             store.close()
 
     return build
+
+
+@pytest.fixture
+def make_index(mocker_env: dict[str, str], make_image: Callable[..., str]) -> Callable[..., str]:
+    """An OCI image index over one image per architecture, tagged ``tag``; returns the index digest."""
+    import json
+
+    from mocker.engine.images import register_index
+    from mocker.image.reference import parse_reference
+    from mocker.store.store import Store
+
+    def build(tag: str, arches: tuple[str, ...] = ("amd64", "arm64")) -> str:
+        entries = []
+        for arch in arches:
+            mdigest = make_image([{f"arch-{arch}": arch.encode()}], arch=arch)
+            store = Store.open(mocker_env["MOCKER_ROOT"])
+            size = store.blobs.size(mdigest)
+            store.close()
+            plat = {"architecture": arch, "os": "linux"}
+            if arch == "arm64":
+                plat["variant"] = "v8"
+            entries.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": mdigest,
+                            "size": size, "platform": plat})
+        store = Store.open(mocker_env["MOCKER_ROOT"])
+        try:
+            index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                                "manifests": entries}).encode()
+            digest = store.blobs.put(index)
+            register_index(store, digest, tags=(str(parse_reference(tag)),))
+            return digest
+        finally:
+            store.close()
+
+    return build
