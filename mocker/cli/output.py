@@ -30,26 +30,18 @@ def print_formatted(
     formats print one line per item, like Docker's formatter.
     """
     from mocker.format.table import render_template_table
-    from mocker.format.template import compile_template, is_table
 
     chosen = default if not fmt or fmt == "table" else fmt
-    if chosen == "json":
-        chosen = "{{json .}}"
-    if is_table(chosen):
-        text = render_template_table(chosen, items, dict(headers))
-        if text:
-            ctx.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    tpl = compile_template(chosen)
-    for item in items:
-        ctx.out(tpl.render(item))
+    text = render_template_table(chosen, items, dict(headers))
+    if text:
+        ctx.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def render_each(ctx: Context, fmt: str, docs: Sequence[Any]) -> None:
     """``inspect --format``: one rendered line per object."""
-    from mocker.format.template import compile_template
+    from mocker.format.template import compile_template, prepare_format
 
-    tpl = compile_template("{{json .}}" if fmt == "json" else fmt)
+    tpl = compile_template(prepare_format(fmt))
     for d in docs:
         ctx.out(tpl.render(d))
 

@@ -21,8 +21,12 @@ def _pull(ctx: Context, p: Parsed) -> int:
     from mocker.engine.distribution import pull
     from mocker.image.reference import parse_reference, parse_repository
 
+    from mocker.image.platform import parse_platform
+
     name = p.args[0]
     _check_trust(p)
+    if p.platform:
+        parse_platform(p.platform)  # a bad value fails before anything is printed
     printer = ProgressPrinter(ctx.stdout, tty=ctx.stdout_is_tty(), quiet=p.quiet)
     if p.all_tags:
         repo = parse_repository(name)

@@ -57,10 +57,12 @@ def pull(
 
 
 def _pull_one(store: Store, client: Any, ref: Any, platform: str | None, progress: Progress | None) -> PullResult:
-    from mocker.image.platform import host_platform, parse_platform
+    from mocker.image.platform import parse_platform
     from mocker.registry.pull import fetch_image
 
-    plat = parse_platform(platform) if platform else host_platform()
+    # None lets an index pick the host's platform and a single-platform image be pulled as it is,
+    # as Docker does; an explicit --platform must match either way.
+    plat = parse_platform(platform) if platform else None
     before = find_image(store, str(ref))
     with store.lock(shared=True):
         fetched = fetch_image(

@@ -72,8 +72,7 @@ def expand_escapes(fmt: str) -> str:
 
 def prepare_format(fmt: str) -> str:
     """Docker's ``preFormat``: the template text ``fmt`` stands for (``json`` means ``{{json .}}``)."""
-    text = JSON_FORMAT if fmt == "json" else strip_table(fmt)
-    return expand_escapes(text.strip(" "))
+    return expand_escapes(JSON_FORMAT if fmt == "json" else strip_table(fmt))
 
 
 def compile_template(text: str) -> Template:
@@ -82,6 +81,8 @@ def compile_template(text: str) -> Template:
         parsed = parse(text, FUNCS)
     except TemplateParseError as exc:
         raise InvalidArgument(f"template parsing error: {exc}") from None
+    except RecursionError:  # Go has the same limit, at 10000 nested expressions
+        raise InvalidArgument("template parsing error: template: :1: max expression depth exceeded") from None
     return Template(text, parsed.root, parsed.defs)
 
 
@@ -102,6 +103,8 @@ class Template:
             state.run(data)
         except _ExecError as exc:
             raise InvalidArgument(f"template parsing error: {exc}") from None
+        except RecursionError:  # data nested deeper than Python's stack, e.g. a self-referencing list
+            raise InvalidArgument("template parsing error: template: : exceeded maximum depth") from None
         return "".join(state.out)
 
     def render_header(self, header: Mapping[str, str]) -> str:
@@ -112,7 +115,7 @@ class Template:
         state = _State(self, TABLE_HEADER_FUNCS, "default", "", [])
         try:
             state.run(header)
-        except _ExecError:
+        except (_ExecError, RecursionError):
             pass
         return "".join(state.out)
 
@@ -138,7 +141,7 @@ class _Continue(Exception):
 
 _NO_FINAL: Any = object()  # Go's missingVal: no value piped into the command
 _NOT_FOUND: Any = object()
-_MAX_DEPTH = 200
+_MAX_DEPTH = 100  # nested {{template}} calls; Go allows 100000, Python's stack fewer
 _BUILTIN_MODULES = {"builtins", "collections", "collections.abc", "_collections_abc", "typing", "abc"}
 
 

@@ -427,7 +427,7 @@ def _left_trim_len(s: str, pos: int) -> int:
     return len(rest) - len(rest.lstrip(_SPACE))
 
 
-# --- literals (strconv) ------------------------------------------------------------------------------------
+# --- literals (strconv) -------------------------------------------------------------------------
 
 _SIMPLE_ESC = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92}
 _ESC_RE = re.compile(

@@ -1,6 +1,6 @@
-"""Lexer, parse tree and parser for Go's ``text/template`` syntax.
+"""Parse tree and parser for Go's ``text/template`` syntax (tokens come from ``template_lex``).
 
-A port of Go's ``text/template/parse`` (``lex.go``, ``node.go``, ``parse.go``), kept close to the
+A port of Go's ``text/template/parse`` (``node.go``, ``parse.go``), kept close to the
 original so that parse errors read as Docker's do: scripts grep for them and users paste them into
 search engines. Nodes print themselves as Go's ``Node.String()`` does, because execution errors quote
 them (``executing "" at <.Foo>``). Positions are character offsets into the template text.

@@ -24,14 +24,15 @@ from collections.abc import Callable
 from typing import BinaryIO, Protocol, cast
 
 from mocker.errors import InvalidArgument
+from mocker.image import manifest
 
 # Media types as the OCI image spec and Docker's manifest v2 schema 2 spell them.
-MEDIA_TYPE_OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
-MEDIA_TYPE_OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
-MEDIA_TYPE_OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
-MEDIA_TYPE_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar"
-MEDIA_TYPE_DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-MEDIA_TYPE_DOCKER_FOREIGN_LAYER_GZIP = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+MEDIA_TYPE_OCI_LAYER = manifest.OCI_LAYER
+MEDIA_TYPE_OCI_LAYER_GZIP = manifest.OCI_LAYER_GZIP
+MEDIA_TYPE_OCI_LAYER_ZSTD = manifest.OCI_LAYER_ZSTD
+MEDIA_TYPE_DOCKER_LAYER = manifest.DOCKER_LAYER
+MEDIA_TYPE_DOCKER_LAYER_GZIP = manifest.DOCKER_LAYER_GZIP
+MEDIA_TYPE_DOCKER_FOREIGN_LAYER_GZIP = manifest.DOCKER_FOREIGN_LAYER
 
 _CHUNK = 1 << 20
 

@@ -55,7 +55,9 @@ class BlobReader:
         length = response.headers.get("content-length")
         self.size = offset + int(length) if length is not None and length.isdigit() else None
 
-    def iter_chunks(self, chunk_size: int = _CHUNK) -> Iterator[bytes]:
+    def iter_chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The bytes as they arrive (``chunk_size`` would hold them back until that many came:
+        bytes received before a broken connection would then be lost to a resumed download)."""
         try:
             yield from self._response.iter_bytes(chunk_size)
         except httpx.HTTPError as exc:

@@ -1,19 +1,24 @@
-"""The media types the distribution client negotiates (the same strings as ``mocker.image.manifest``;
-kept here so that the registry layer does not import the image layer above it)."""
+"""The media types the distribution client negotiates; the strings themselves live once, in
+``mocker.image.manifest`` (image/ and registry/ are sibling layers above store/)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+from mocker.image.manifest import (
+    DOCKER_LIST,
+    DOCKER_MANIFEST,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    OCI_INDEX,
+    OCI_MANIFEST,
+)
+
+__all__ = ["DOCKER_LIST", "DOCKER_MANIFEST", "INDEX_TYPES", "MANIFEST_TYPES", "OCI_INDEX", "OCI_MANIFEST",
+           "DOCKER_SCHEMA1", "DOCKER_SCHEMA1_SIGNED", "SCHEMA1_TYPES", "ACCEPT_ALL", "sniff_media_type"]
 DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json"
 DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-MANIFEST_TYPES = (OCI_MANIFEST, DOCKER_MANIFEST)
-INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 SCHEMA1_TYPES = (DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED)
 ACCEPT_ALL = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
 """What Docker's pull sends in ``Accept`` (schema 1 left out: Docker 28 refuses it)."""

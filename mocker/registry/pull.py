@@ -303,7 +303,7 @@ class _Puller:
         with self.client.open_blob(self.repo, digest, offset=writer.size) as reader:
             if reader.offset != writer.size:  # the registry ignored our Range: start afresh
                 raise _Restart
-            for chunk in reader.iter_chunks(1 << 18):
+            for chunk in reader.iter_chunks():
                 if self.stop.is_set():
                     raise _Cancelled("pull cancelled")
                 writer.write(chunk)

@@ -47,5 +47,19 @@ def test_platform_missing_from_index_lists_what_it_has(cli, make_index, registry
 
 def test_invalid_platform_is_rejected(cli, registry):
     r = cli("pull", "--platform", "linux/notanarch/v9/x", f"{registry}/x:y")
-    assert r.code == 1
-    assert "unknown operating system or architecture" in r.err
+    assert r.code == 1 and r.out == ""
+    assert r.err == 'Error: "linux/notanarch/v9/x": cannot parse platform specifier: invalid argument\n'
+    r = cli("pull", "--platform", "foo", f"{registry}/x:y")
+    assert r.err == 'Error: "foo": unknown operating system or architecture: invalid argument\n'
+
+
+def test_foreign_single_platform_image_pulls_without_platform_flag(cli, make_image, registry):
+    ref = f"{registry}/{unique_repo()}:arm"
+    make_image([{"x": b"1"}], tag=ref, arch="arm64")
+    assert cli("push", ref).code == 0
+    assert cli("rmi", ref).code == 0
+    r = cli("pull", ref)
+    assert r.code == 0, r.err
+    assert json.loads(cli("image", "inspect", ref).out)[0]["Architecture"] == "arm64"
+    r = cli("pull", "--platform", "linux/amd64", ref)
+    assert r.code == 1 and "does not match the specified platform" in r.err

@@ -313,7 +313,7 @@ class ScriptedRegistry:
     manifests: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
     corrupt: set[str] = field(default_factory=set)
-    cut_after: int = 0
+    cut_after: int = 0  # blob downloads longer than this are cut here, ``cuts_left`` times
     cuts_left: int = 0
     blob_requests: list[str | None] = field(default_factory=list)  # their Range headers
 
@@ -363,7 +363,7 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
         if start:
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         self.end_headers()
-        if self.state.cuts_left > 0:
+        if self.state.cuts_left > 0 and len(data) - start > self.state.cut_after:
             self.state.cuts_left -= 1
             self.wfile.write(data[start : start + self.state.cut_after])
             self.wfile.flush()

@@ -115,7 +115,7 @@ class FakeRegistry:
             granted = self._granted(header)
             if granted is not None and _allows(granted, needed):
                 return None
-            challenge = f'Bearer realm="https://auth.test/token",service="fake"'
+            challenge = 'Bearer realm="https://auth.test/token",service="fake"'
             if needed:
                 challenge += f',scope="{" ".join(needed)}"'
             if granted is not None:

@@ -171,7 +171,7 @@ def test_insecure_registry_falls_back_to_http_when_tls_fails(fake: Any, make_cli
 
 
 def test_hub_names() -> None:
-    client = RegistryClient("docker.io")
+    client = RegistryClient("docker.io", insecure=False)
     assert client.api_host == "registry-1.docker.io"
     assert client.display_ref("library/busybox", "latest") == "busybox:latest"
     assert client.display_ref("me/app", "sha256:" + "a" * 64) == "me/app@sha256:" + "a" * 64

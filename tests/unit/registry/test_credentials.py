@@ -252,7 +252,8 @@ def test_helper_failure_is_reported_like_docker(
 ) -> None:
     write_config(config_dir, {"credsStore": "test"})
     monkeypatch.setenv("FAKE_CRED_FAIL", "keychain locked")
-    with pytest.raises(RegistryError, match=r"^error getting credentials - err: exit status 1, out: `keychain locked`$"):
+    expected = r"^error getting credentials - err: exit status 1, out: `keychain locked`$"
+    with pytest.raises(RegistryError, match=expected):
         get_credentials("127.0.0.1:5000")
     with pytest.raises(RegistryError, match=r"^error storing credentials - err: exit status 1"):
         store_credentials("127.0.0.1:5000", "a", "b")

@@ -42,7 +42,11 @@ def image(fake: Any, arch: str, variant: str | None = None, layer: bytes | None 
             "size": len(config_bytes),
         },
         "layers": [
-            {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": fake.add_blob(layer), "size": len(layer)}
+            {
+                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "digest": fake.add_blob(layer),
+                "size": len(layer),
+            }
         ],
     }
     digest, body = fake.add_manifest("img", None, manifest, OCI_MANIFEST)
@@ -88,7 +92,8 @@ def test_single_platform_image_must_match_an_explicit_platform(
 
     got = fetch_image(make_client(), "img", "single", blobs=store)
     assert got.index_digest is None and got.platform == Platform("linux", "amd64")
-    with pytest.raises(ImageNotFound, match="does not match the specified platform: wanted linux/s390x, actual: linux/amd64"):
+    expected = "does not match the specified platform: wanted linux/s390x, actual: linux/amd64"
+    with pytest.raises(ImageNotFound, match=expected):
         fetch_image(make_client(), "img", "single", platform=Platform("linux", "s390x"), blobs=store)
 
 

@@ -6,6 +6,7 @@ import json
 import shutil
 import ssl
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,14 @@ def test_unreadable_ca_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "reg" / "ca.crt").write_text("not a certificate")
     with pytest.raises(InvalidArgument, match="loading TLS certificates for reg"):
         ssl_context("reg", dirs=[tmp_path])
+
+
+def test_credentials_and_tls_modules_do_not_import_httpx() -> None:
+    # `mocker login`/`logout` bookkeeping and the insecure rule must not pay for httpx at start-up.
+    code = (
+        "import sys, mocker.registry.credentials, mocker.registry.tls, mocker.registry.settings; "
+        "mocker.registry.tls.is_insecure_registry('127.0.0.1:5000', insecure_registries=()); "
+        "sys.exit('httpx' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[3]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
