@@ -19,9 +19,8 @@ def _check_trust(p: Parsed) -> None:
 
 def _pull(ctx: Context, p: Parsed) -> int:
     from mocker.engine.distribution import pull
-    from mocker.image.reference import parse_reference, parse_repository
-
     from mocker.image.platform import parse_platform
+    from mocker.image.reference import parse_reference, parse_repository
 
     name = p.args[0]
     _check_trust(p)

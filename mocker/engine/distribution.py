@@ -92,9 +92,27 @@ def push(store: Store, name: str, *, all_tags: bool = False, progress: Progress 
         names = [t.name for t in db.list_tags(store.db) if t.name.rsplit(":", 1)[0] == repo.name]
         if not names:
             raise ImageNotFound(f"An image does not exist locally with the tag: {repo.familiar_name}")
-        return [_push_one(store, parse_reference(n), progress, chunk_size) for n in sorted(names)]
+        size = chunk_size if chunk_size is not None else _configured_chunk_size()
+        return [_push_one(store, parse_reference(n), progress, size) for n in sorted(names)]
     ref = parse_reference(name)
-    return [_push_one(store, ref, progress, chunk_size)]
+    return [_push_one(store, ref, progress, chunk_size if chunk_size is not None else _configured_chunk_size())]
+
+
+def _configured_chunk_size() -> int | None:
+    """``push_chunk_size`` (bytes) in mocker's config.json: upload blobs in PATCH chunks of that size.
+
+    Registries behind proxies with a request-body limit need chunked uploads; by default a blob goes
+    up in one PUT, as Docker does.
+    """
+    from mocker.errors import InvalidArgument
+    from mocker.registry.settings import load_mocker_config
+
+    value = load_mocker_config().get("push_chunk_size")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidArgument(f"push_chunk_size in mocker's config.json must be a positive integer, not {value!r}")
+    return value
 
 
 def _push_one(store: Store, ref: Any, progress: Progress | None, chunk_size: int | None) -> PushResult:

@@ -156,3 +156,33 @@ def test_killed_pull_leaves_consistent_store_and_retry_succeeds(cli, make_image,
     r = cli("pull", ref)
     assert r.code == 0, r.err
     _store_is_consistent(mocker_root)
+
+
+def test_push_to_second_repository_mounts_blobs(cli, make_image, registry):
+    first = f"{registry}/{unique_repo()}:v1"
+    second = f"{registry}/{unique_repo()}:v1"
+    make_image(LAYERS, tag=first)
+    assert cli("push", first).code == 0
+    assert cli("tag", first, second).code == 0
+    r = cli("push", second)
+    assert r.code == 0, r.err
+    source = first.split("/", 1)[1].rsplit(":", 1)[0]
+    assert r.out.count(f"Mounted from {source}") == 3
+
+
+def test_configured_chunk_size_uploads_in_patches(cli, make_image, registry, mocker_env):
+    (Path(mocker_env["MOCKER_CONFIG"])).mkdir(parents=True, exist_ok=True)
+    (Path(mocker_env["MOCKER_CONFIG"]) / "config.json").write_text('{"push_chunk_size": 4096}')
+    repo = unique_repo()
+    ref = f"{registry}/{repo}:chunked"
+    make_image([{"blob": os.urandom(20000)}], tag=ref)
+    assert cli("push", ref).code == 0
+    log = Path(os.environ.get("MOCKER_TEST_STATE", "/var/tmp/mocker-test")) / "plain" / "registry.log"
+    patches = [line for line in log.read_text().splitlines()
+               if "http.request.method=PATCH" in line and f"/v2/{repo}/blobs/uploads/" in line]
+    assert len(patches) >= 5  # 20 kB of random data in 4 kB chunks
+    assert cli("rmi", ref).code == 0
+    assert cli("pull", ref).code == 0
+    (Path(mocker_env["MOCKER_CONFIG"]) / "config.json").write_text('{"push_chunk_size": "big"}')
+    r = cli("push", ref)
+    assert r.code == 1 and "push_chunk_size" in r.err
