@@ -134,8 +134,9 @@ def test_corrupt_blob_from_registry_leaves_store_unchanged(cli, make_image, regi
     assert cli("pull", ref).code == 0
 
 
-def test_killed_pull_leaves_consistent_store_and_retry_succeeds(cli, make_image, registry, mocker_root,
-                                                                mocker_env, run_mocker):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_pull_leaves_consistent_store_and_retry_succeeds(cli, make_image, registry, mocker_root,
+                                                                     mocker_env, sig):
     ref = f"{registry}/{unique_repo()}:big"
     make_image([{"big1": os.urandom(24 << 20)}, {"big2": os.urandom(24 << 20)}], tag=ref)
     assert cli("push", ref).code == 0
@@ -149,9 +150,12 @@ def test_killed_pull_leaves_consistent_store_and_retry_succeeds(cli, make_image,
         if tmp.exists() and any(tmp.iterdir()):
             break
         time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(sig)
     proc.wait()
     _store_is_consistent(mocker_root)
+    if sig == signal.SIGINT and proc.returncode != 0:
+        assert proc.returncode == 130  # Ctrl-C: cleaned up, no partial blob left behind
+        assert list(tmp.iterdir()) == []
     assert cli("image", "inspect", ref).code == 1 or proc.returncode == 0
     r = cli("pull", ref)
     assert r.code == 0, r.err
