@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from mocker.cli.command import Command, Context
 from mocker.cli.flags import Flag, Parsed
-from mocker.errors import InvalidArgument, UsageError
+from mocker.errors import InvalidArgument
+
+
+def _check_output_path(path: str) -> None:
+    """docker/cli's ``ValidateOutputPath``, wrapped as ``save`` wraps it."""
+    import stat
+
+    parent = os.path.dirname(os.path.normpath(path))
+    if parent not in ("", ".") and not os.path.exists(parent):
+        raise InvalidArgument(f'failed to save image: invalid output path: directory "{parent}" does not exist')
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise InvalidArgument(f"failed to save image: {path}: {(e.strerror or str(e)).lower()}") from None
+    if stat.S_ISDIR(mode):
+        raise InvalidArgument(f'failed to save image: invalid output path: "{path}" is a directory')
+    if not stat.S_ISREG(mode):
+        raise InvalidArgument(
+            f'failed to save image: invalid output path: "{path}" must be a directory or a regular file'
+        )
 
 
 def _save(ctx: Context, p: Parsed) -> int:
@@ -16,6 +39,7 @@ def _save(ctx: Context, p: Parsed) -> int:
 
     store = ctx.store()
     if p.output:
+        _check_output_path(p.output)
         target = Path(p.output)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
         try:
@@ -27,7 +51,8 @@ def _save(ctx: Context, p: Parsed) -> int:
             raise
         return 0
     if ctx.stdout_is_tty():
-        raise UsageError("cowardly refusing to save to a terminal. Use the -o flag or redirect")
+        # docker/cli's message; a plain error (exit 1), not a flag error.
+        raise InvalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
     out = ctx.binary_stdout()
     save(store, p.args, out)
     out.flush()
@@ -53,19 +78,31 @@ def _load(ctx: Context, p: Parsed) -> int:
         try:
             f = open(p.input, "rb")  # noqa: SIM115
         except OSError as e:
-            raise InvalidArgument(f"open {p.input}: {e.strerror}") from None
+            raise InvalidArgument(f"open {p.input}: {_go_strerror(e)}") from None
         with f:
             report = load_archive(store, f)
     else:
-        if getattr(ctx.stdin, "isatty", lambda: False)():
-            raise UsageError("requested load from stdin, but stdin is empty")
+        if _is_tty(ctx.stdin):
+            # docker/cli's message; a plain error (exit 1), not a flag error.
+            raise InvalidArgument("requested load from stdin, but stdin is empty")
         report = load_archive(store, ctx.binary_stdin())
     # Like docker, -q only silences progress (mocker draws none); the result lines always print.
-    for t in report.tags:
-        ctx.out(f"Loaded image: {t}")
-    for i in report.untagged_ids:
-        ctx.out(f"Loaded image ID: {i}")
+    for line in report.lines:
+        ctx.out(line)
     return 0
+
+
+def _is_tty(stream: object) -> bool:
+    try:
+        return bool(getattr(stream, "isatty", lambda: False)())
+    except (ValueError, OSError):
+        return False
+
+
+def _go_strerror(e: OSError) -> str:
+    """Go spells errno texts in lower case ("no such file or directory")."""
+    text = e.strerror or str(e)
+    return text[:1].lower() + text[1:]
 
 
 LOAD = Command(
@@ -83,39 +120,42 @@ def _import(ctx: Context, p: Parsed) -> int:
     from mocker.engine.archives import import_rootfs
 
     src = p.args[0]
-    ref = p.args[1] if len(p.args) > 1 else None
-    store = ctx.store()
-    kwargs = dict(reference=ref, changes=p.change, message=p.message or "", platform=p.platform)
+    run = functools.partial(
+        import_rootfs, ctx.store(), reference=p.args[1] if len(p.args) > 1 else None,
+        changes=list(p.change or []), message=p.message or "", platform=p.platform,
+    )
     if src == "-":
-        image_id = import_rootfs(store, ctx.binary_stdin(), source_name="-", **kwargs)  # type: ignore[arg-type]
+        image_id = run(ctx.binary_stdin(), source_name="-")
     elif src.startswith(("http://", "https://")):
-        image_id = _import_url(ctx, src, kwargs)
+        image_id = _import_url(src, run)
     else:
         try:
             f = open(src, "rb")  # noqa: SIM115
         except OSError as e:
-            raise InvalidArgument(f"open {src}: {e.strerror}") from None
+            raise InvalidArgument(f"open {src}: {_go_strerror(e)}") from None
         with f:
-            image_id = import_rootfs(store, f, source_name=src, **kwargs)  # type: ignore[arg-type]
+            # The docker CLI streams a local file to the daemon as "-", so that is its source name.
+            image_id = run(f, source_name="-")
     ctx.out(image_id)
     return 0
 
 
-def _import_url(ctx: Context, url: str, kwargs: dict[str, object]) -> str:
+def _import_url(url: str, run: Callable[..., str]) -> str:
     import httpx
-
-    from mocker.engine.archives import import_rootfs
 
     with tempfile.TemporaryFile() as tmp:
         try:
             with httpx.stream("GET", url, follow_redirects=True, timeout=60) as r:
-                r.raise_for_status()
+                if r.status_code >= 400:
+                    # moby's remotecontext.GetWithStatusError, without the body.
+                    raise InvalidArgument(f"failed to GET {url} with status {r.status_code} {r.reason_phrase}")
                 for chunk in r.iter_bytes():
                     tmp.write(chunk)
         except httpx.HTTPError as e:
-            raise InvalidArgument(f"failed to download {url}: {e}") from None
+            text = " ".join(str(e).split()) or type(e).__name__
+            raise InvalidArgument(f"failed to download {url}: {text}") from None
         tmp.seek(0)
-        return import_rootfs(ctx.store(), tmp, source_name=url, **kwargs)  # type: ignore[arg-type]
+        return run(tmp, source_name=url)
 
 
 IMPORT = Command(

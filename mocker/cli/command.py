@@ -2,35 +2,83 @@
 
 Each ``cli/<noun>.py`` module declares :class:`Command` values; ``cli/commands.py`` only maps
 names to them as strings, so a run imports just the module of the command it runs.
+
+Start-up cost: :class:`Command` is a ``__slots__`` class, not a NamedTuple (no ``typing`` at run time).
 """
 
 from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, NamedTuple, TextIO
 
-from mocker.cli.flags import Flag, Parsed
 from mocker.errors import UsageError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import IO, Any, BinaryIO, TextIO
+
+    from mocker.cli.flags import Flag, Parsed
     from mocker.store.store import Store
 
-Handler = Callable[["Context", Parsed], int | None]
+    Handler = Callable[["Context", Parsed], int | None]
 
 
-class Command(NamedTuple):
+class Command:
+    """A command's table entry; immutable, compared by its fields.
+
+    A ``__slots__`` class, not a NamedTuple: ``typing`` costs ~10 ms to import on every start-up.
+    """
+
+    __slots__ = ("name", "usage", "summary", "handler", "flags", "min_args", "max_args", "interspersed",
+                 "aliases")
+
     name: str
     usage: str
     summary: str
     handler: Handler
-    flags: tuple[Flag, ...] = ()
-    min_args: int = 0
-    max_args: int | None = None
+    flags: tuple[Flag, ...]
+    min_args: int
+    max_args: int | None
     # False for run/exec-like commands: parsing stops at the first positional, as Docker does.
-    interspersed: bool = True
-    aliases: tuple[str, ...] = ()
+    interspersed: bool
+    aliases: tuple[str, ...]
+
+    def __init__(
+        self, name: str, usage: str, summary: str, handler: Handler, flags: tuple[Flag, ...] = (),
+        min_args: int = 0, max_args: int | None = None, interspersed: bool = True, aliases: tuple[str, ...] = (),
+    ) -> None:
+        init = object.__setattr__
+        init(self, "name", name)
+        init(self, "usage", usage)
+        init(self, "summary", summary)
+        init(self, "handler", handler)
+        init(self, "flags", flags)
+        init(self, "min_args", min_args)
+        init(self, "max_args", max_args)
+        init(self, "interspersed", interspersed)
+        init(self, "aliases", aliases)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Command)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "Command(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")"
+
+    def __reduce__(self) -> tuple[type[Command], tuple[object, ...]]:
+        return (Command, self._values())
 
     def check_args(self, args: list[str]) -> None:
         n = len(args)

@@ -1,16 +1,22 @@
-"""Printing lists and objects the way Docker does: tables, ``--format`` templates, ``-q``, JSON."""
+"""Printing lists and objects the way Docker does: tables, ``--format`` templates, ``-q``, JSON.
+
+Start-up cost: ``json`` and the template engine are imported by the printer that uses them.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Any
 
-from mocker.cli.command import Context
+    from mocker.cli.command import Context
 
 
 def print_json(ctx: Context, docs: Sequence[Any]) -> None:
     """``inspect`` output: Go's json.MarshalIndent with 4 spaces, HTML-escaped like Go."""
+    import json
+
     text = json.dumps(list(docs), indent=4, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     ctx.out(text)

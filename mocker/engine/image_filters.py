@@ -1,15 +1,20 @@
-"""``--filter`` for images: dangling, reference, label, before, since (and until for prune)."""
+"""``--filter`` for images: dangling, reference, label, before, since (and until for prune).
+
+Start-up cost: ``images`` imports this module even without ``--filter``, so ``re`` and ``fnmatch`` are
+imported by the filters that use them.
+"""
 
 from __future__ import annotations
 
-import fnmatch
-import re
 import time
 from datetime import datetime
 
 from mocker.errors import InvalidArgument
-from mocker.store.images import ImageRecord
-from mocker.store.store import Store
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mocker.store.images import ImageRecord
+    from mocker.store.store import Store
 
 LIST_KEYS = {"dangling", "reference", "label", "before", "since"}
 PRUNE_KEYS = {"dangling", "label", "label!", "until"}
@@ -39,13 +44,15 @@ def _created_ts(rec: ImageRecord) -> float:
     return rec.added_at
 
 
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION = r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)"
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def _until_ts(value: str) -> float:
     """Docker's timestamp filters: a Go duration ("24h", "1h30m") before now, a unix time or RFC 3339."""
-    parts = _DURATION_RE.findall(value)
+    import re  # compiled once by re's own cache
+
+    parts = re.findall(_DURATION, value)
     if parts and "".join(n + u for n, u in parts) == value:
         return time.time() - sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
     try:
@@ -81,6 +88,8 @@ def matches_filters(store: Store, rec: ImageRecord, filters: dict[str, list[str]
             return False
     refs = filters.get("reference", [])
     if refs:
+        import fnmatch
+
         from mocker.image.reference import parse_reference
 
         familiar = []

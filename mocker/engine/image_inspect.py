@@ -2,20 +2,23 @@
 
 Shapes follow Docker Engine API 1.50 (Docker 28): no ``Container``/``ContainerConfig``/``VirtualSize``;
 ``Config`` is the image config's ``config`` object as stored (OCI field names, omitempty).
+
+Start-up cost: ``images`` uses :func:`parse_time` from here, so the engine and manifest modules are
+imported inside the functions that need them and :class:`HistoryEntry` is not a dataclass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from mocker.engine.images import load
 from mocker.errors import InvalidReference
-from mocker.image.manifest import chain_ids, diff_ids
-from mocker.store import images as db
-from mocker.store.images import ImageRecord
-from mocker.store.store import Store
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mocker.store.images import ImageRecord
+    from mocker.store.store import Store
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
@@ -35,6 +38,9 @@ def rfc3339(ts: float) -> str:
 
 
 def image_json(store: Store, rec: ImageRecord) -> dict[str, Any]:
+    from mocker.engine.images import load
+    from mocker.image.manifest import chain_ids, diff_ids
+
     li = load(store, rec)
     cfg = li.config
     chains = chain_ids(diff_ids(cfg))
@@ -72,8 +78,11 @@ def image_json(store: Store, rec: ImageRecord) -> dict[str, Any]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
 class HistoryEntry:
+    """One row of ``history``; immutable."""
+
+    __slots__ = ("id", "created", "created_by", "size", "comment", "tags")
+
     id: str               # image ID for the top entry, "<missing>" below it (as Docker shows pulled images)
     created: str | None
     created_by: str
@@ -81,8 +90,43 @@ class HistoryEntry:
     comment: str
     tags: tuple[str, ...]
 
+    def __init__(self, id: str, created: str | None, created_by: str, size: int, comment: str,
+                 tags: tuple[str, ...]) -> None:
+        init = object.__setattr__
+        init(self, "id", id)
+        init(self, "created", created)
+        init(self, "created_by", created_by)
+        init(self, "size", size)
+        init(self, "comment", comment)
+        init(self, "tags", tags)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def _values(self) -> tuple[object, ...]:
+        return (self.id, self.created, self.created_by, self.size, self.comment, self.tags)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, HistoryEntry)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return ("HistoryEntry(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")")
+
+    def __reduce__(self) -> tuple[type[HistoryEntry], tuple[object, ...]]:
+        return (HistoryEntry, self._values())
+
 
 def history(store: Store, rec: ImageRecord) -> list[HistoryEntry]:
+    from mocker.engine.images import load
+    from mocker.image.manifest import chain_ids, diff_ids
+    from mocker.store import images as db
+
     li = load(store, rec)
     hist = list(li.config.get("history") or [])
     chains = chain_ids(diff_ids(li.config))

@@ -8,13 +8,14 @@ is what ``docker`` prints for both parse and execution failures.
 
 The format-string conventions around the template (a ``table`` prefix, ``\\t`` typed as two
 characters, the ``json`` shorthand) are the ``formatter.Context.preFormat`` rules of docker/cli.
+
+Start-up cost: ``inspect`` (which pulls in ``ast``, ``dis`` and ``tokenize``) is imported only to call a
+Python method from a template.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, NoReturn
+from collections.abc import Iterable, Mapping
 
 from mocker.errors import InvalidArgument
 from mocker.format.template_fmt import NO_VALUE, format_value, go_type, sorted_items
@@ -46,9 +47,15 @@ from mocker.format.template_parse import (
     parse,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Literal, NoReturn
+
+    MissingKey = Literal["default", "error"]
+
 __all__ = ["Template", "compile_template", "expand_escapes", "is_table", "prepare_format", "strip_table"]
 
-MissingKey = Literal["default", "error"]
 TABLE_PREFIX = "table"
 JSON_FORMAT = "{{json .}}"
 
@@ -166,6 +173,8 @@ def _lookup_attr(receiver: Any, name: str) -> Any:
 
 def _signature(fn: Callable[..., Any]) -> tuple[tuple[str, ...], str | None]:
     """A Python method's arity in Go terms: fixed parameters and whether it is variadic."""
+    import inspect
+
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):

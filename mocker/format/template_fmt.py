@@ -7,22 +7,25 @@ output, so the details (float formatting, quoting, padding) follow Go rather tha
 Python values stand for Go values as follows: ``None`` is nil, ``bool``/``int``/``float``/``str`` the
 basic kinds, ``list``/``tuple`` slices, ``Mapping`` maps (printed with sorted keys, as Go does),
 dataclasses structs, and any object with its own ``__str__`` a ``fmt.Stringer``.
+
+Start-up cost: ``images`` renders through this module, so ``dataclasses``, ``decimal``, ``base64``,
+``re`` and ``enum`` are imported where a value needs them (an enum or dataclass value means its module
+is loaded already).
 """
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import datetime as dt
-import enum
 import math
-import re
+import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 from mocker.format.template_lex import go_quote
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from typing import Any
 
 
 class NoValue:
@@ -76,12 +79,30 @@ def sorted_items(m: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
         return list(m.items())
 
 
+def _is_enum(v: Any) -> bool:
+    """``isinstance(v, enum.Enum)`` without importing ``enum``: no enum module, no enum values."""
+    enum = sys.modules.get("enum")
+    return enum is not None and isinstance(v, enum.Enum)
+
+
+def _is_dataclass(v: Any) -> bool:
+    """``dataclasses.is_dataclass(v)`` without importing ``dataclasses`` (its own test, verbatim)."""
+    return hasattr(v if isinstance(v, type) else type(v), "__dataclass_fields__")
+
+
+def _dataclass_fields(v: Any) -> list[tuple[str, Any]]:
+    """A dataclass instance's fields and values, in order (Go's struct fields)."""
+    import dataclasses  # already loaded: ``v`` is an instance of a dataclass
+
+    return [(f.name, getattr(v, f.name)) for f in dataclasses.fields(v)]
+
+
 def _is_stringer(v: Any) -> bool:
     if isinstance(v, (str, int, float, complex, list, tuple, dict, NoValue)) or v is None:
         return False
-    if isinstance(v, enum.Enum):
+    if _is_enum(v):
         return True
-    return type(v).__str__ is not object.__str__ and not dataclasses.is_dataclass(v)
+    return type(v).__str__ is not object.__str__ and not _is_dataclass(v)
 
 
 # --- floats --------------------------------------------------------------------------------------
@@ -89,6 +110,8 @@ def _is_stringer(v: Any) -> bool:
 
 def _shortest_digits(a: float) -> tuple[str, int]:
     """Shortest round-tripping digits of ``a > 0`` and the decimal point position (0.DIGITS x 10^dp)."""
+    from decimal import Decimal
+
     t = Decimal(repr(a)).as_tuple()
     digits = "".join(map(str, t.digits))
     dp = len(digits) + int(t.exponent)
@@ -123,15 +146,20 @@ def format_float_shortest(a: float, upper: bool = False) -> str:
 # --- printf --------------------------------------------------------------------------------------
 
 
-@dataclass
 class _Spec:
-    minus: bool = False
-    plus: bool = False
-    sharp: bool = False
-    space: bool = False
-    zero: bool = False
-    width: int | None = None
-    prec: int | None = None
+    """The flags, width and precision of one ``%`` verb."""
+
+    __slots__ = ("minus", "plus", "sharp", "space", "zero", "width", "prec")
+
+    def __init__(self, minus: bool = False, plus: bool = False, sharp: bool = False, space: bool = False,
+                 zero: bool = False, width: int | None = None, prec: int | None = None) -> None:
+        self.minus = minus
+        self.plus = plus
+        self.sharp = sharp
+        self.space = space
+        self.zero = zero
+        self.width = width
+        self.prec = prec
 
 
 def _pad(s: str, spec: _Spec, zero_ok: bool = True) -> str:
@@ -231,15 +259,15 @@ def _fmt_arg(v: Any, verb: str, spec: _Spec) -> str:  # noqa: C901 - one branch 
         return _pad("<nil>", spec) if verb == "v" else _bad_verb(v, verb)
     if isinstance(v, bool):
         return _pad("true" if v else "false", spec) if verb in "vt" else _bad_verb(v, verb)
-    if isinstance(v, enum.Enum) and verb not in "vsqxX":
+    if _is_enum(v) and verb not in "vsqxX":
         v = v.value
-    if isinstance(v, int) and not isinstance(v, enum.Enum):
+    if isinstance(v, int) and not _is_enum(v):
         return _fmt_int(int(v), verb, spec)
     if isinstance(v, float):
         return _fmt_float(v, verb, spec)
     if isinstance(v, complex):
         return "(" + _fmt_float(v.real, verb, spec) + _fmt_float(v.imag, verb, _Spec(plus=True)) + "i)"
-    if isinstance(v, str) and not isinstance(v, enum.Enum):
+    if isinstance(v, str) and not _is_enum(v):
         return _fmt_str(v, verb, spec)
     if _is_stringer(v) and verb in "vsqxX":
         return _fmt_str(str(v), verb, spec)
@@ -248,10 +276,10 @@ def _fmt_arg(v: Any, verb: str, spec: _Spec) -> str:  # noqa: C901 - one branch 
     if isinstance(v, Mapping):
         inner = " ".join(f"{_fmt_arg(k, verb, spec)}:{_fmt_arg(x, verb, spec)}" for k, x in sorted_items(v))
         return f"map[{inner}]"
-    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+    if _is_dataclass(v) and not isinstance(v, type):
         named = spec.plus and verb == "v"
-        parts = ((f.name + ":" if named else "") + _fmt_arg(getattr(v, f.name), verb, spec)
-                 for f in dataclasses.fields(v))
+        parts = ((name + ":" if named else "") + _fmt_arg(value, verb, spec)
+                 for name, value in _dataclass_fields(v))
         return "{" + " ".join(parts) + "}"
     if isinstance(v, (list, tuple, set, frozenset, bytes, bytearray)):
         items = sorted(v) if isinstance(v, (set, frozenset)) else v
@@ -283,11 +311,14 @@ def go_sprintln(*args: Any) -> str:
 
 
 _FLAGS = {"-": "minus", "+": "plus", "#": "sharp", " ": "space", "0": "zero"}
-_NUM_RE = re.compile(r"\d+")
+_NUM = r"\d+"
 
 
 def go_sprintf(fmt: str, *args: Any) -> str:  # noqa: C901 - a port of fmt.(*pp).doPrintf
     """``fmt.Sprintf`` with Go's verbs, flags, ``*`` widths, ``[n]`` indexes and error forms."""
+    import re  # compiled once by re's own cache
+
+    num_re = re.compile(_NUM)
     out: list[str] = []
     argi = 0
     reordered = False
@@ -332,7 +363,7 @@ def go_sprintf(fmt: str, *args: Any) -> str:  # noqa: C901 - a port of fmt.(*pp)
             else:
                 out.append("%!(BADWIDTH)")
             argi += 1
-        elif m := _NUM_RE.match(fmt, i):
+        elif m := num_re.match(fmt, i):
             spec.width, i = int(m.group()), m.end()
         if i < end and fmt[i] == ".":
             i += 1
@@ -346,7 +377,7 @@ def go_sprintf(fmt: str, *args: Any) -> str:  # noqa: C901 - a port of fmt.(*pp)
                 else:
                     out.append("%!(BADPREC)")
                 argi += 1
-            elif m := _NUM_RE.match(fmt, i):
+            elif m := num_re.match(fmt, i):
                 spec.prec, i = int(m.group()), m.end()
             else:
                 spec.prec = 0
@@ -381,8 +412,8 @@ class UnsupportedJSON(ValueError):
 
 
 _JSON_ESC = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-_JSON_RE = re.compile("[\x00-\x1f\"\\\\\u2028\u2029\ud800-\udfff]")
-_JSON_HTML_RE = re.compile("[\x00-\x1f\"\\\\\u2028\u2029\ud800-\udfff<>&]")
+_JSON_CHARS = "[\x00-\x1f\"\\\\\u2028\u2029\ud800-\udfff]"
+_JSON_HTML_CHARS = "[\x00-\x1f\"\\\\\u2028\u2029\ud800-\udfff<>&]"
 
 
 def _json_char(m: re.Match[str]) -> str:
@@ -426,21 +457,24 @@ def _json_encode(v: Any, out: list[str], html: bool) -> None:  # noqa: C901 - on
         out.append("null")
     elif isinstance(v, bool):
         out.append("true" if v else "false")
-    elif isinstance(v, enum.Enum):
+    elif _is_enum(v):
         _json_encode(v.value, out, html)
     elif isinstance(v, int):
         out.append(str(int(v)))
     elif isinstance(v, float):
         out.append(_json_float(v))
     elif isinstance(v, str):
-        out.append('"' + (_JSON_HTML_RE if html else _JSON_RE).sub(_json_char, v) + '"')
+        import re  # compiled once by re's own cache
+
+        out.append('"' + re.sub(_JSON_HTML_CHARS if html else _JSON_CHARS, _json_char, v) + '"')
     elif isinstance(v, dt.datetime):
         _json_encode(_json_time(v), out, html)
     elif isinstance(v, (bytes, bytearray)):
+        import base64
+
         _json_encode(base64.b64encode(bytes(v)).decode(), out, html)
-    elif isinstance(v, Mapping) or (dataclasses.is_dataclass(v) and not isinstance(v, type)):
-        pairs = v.items() if isinstance(v, Mapping) else (
-            (f.name, getattr(v, f.name)) for f in dataclasses.fields(v))
+    elif isinstance(v, Mapping) or (_is_dataclass(v) and not isinstance(v, type)):
+        pairs = v.items() if isinstance(v, Mapping) else _dataclass_fields(v)
         out.append("{")
         for n, (k, x) in enumerate(pairs):
             if n:

@@ -4,14 +4,14 @@ Each function declares its Go parameter types, because the executor checks argum
 reflection does (``wrong type for value; expected string; got int``) and users see those messages.
 Docker's extras are ``templates.basicFunctions`` in docker/cli; table headers swap some of them for
 ``templates.HeaderFunctions``, which return the column title unchanged.
+
+Start-up cost: :class:`Func` is a ``__slots__`` class, not a dataclass, and ``urllib.parse`` is imported by
+``urlquery`` (``images`` loads this table every run).
 """
 
 from __future__ import annotations
 
-import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
 
 from mocker.format.template_fmt import (
     NO_VALUE,
@@ -23,6 +23,11 @@ from mocker.format.template_fmt import (
     go_sprintln,
     go_type,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
 # Go parameter types, as they appear in Go's error messages.
 ANY = "interface {}"
@@ -36,11 +41,38 @@ class FuncError(Exception):
     """A function's own error; execution reports it as ``error calling <name>: <message>``."""
 
 
-@dataclass(frozen=True, slots=True)
 class Func:
+    """A template function: its implementation and Go parameter types; immutable."""
+
+    __slots__ = ("impl", "params", "variadic")
+
     impl: Callable[..., Any]
     params: tuple[str, ...]
-    variadic: str | None = None
+    variadic: str | None
+
+    def __init__(self, impl: Callable[..., Any], params: tuple[str, ...], variadic: str | None = None) -> None:
+        init = object.__setattr__
+        init(self, "impl", impl)
+        init(self, "params", params)
+        init(self, "variadic", variadic)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Func)
+        return (self.impl, self.params, self.variadic) == (other.impl, other.params, other.variadic)
+
+    def __hash__(self) -> int:
+        return hash((self.impl, self.params, self.variadic))
+
+    def __repr__(self) -> str:
+        return f"Func(impl={self.impl!r}, params={self.params!r}, variadic={self.variadic!r})"
+
+    def __reduce__(self) -> tuple[type[Func], tuple[object, ...]]:
+        return (Func, (self.impl, self.params, self.variadic))
 
 
 def truth(v: Any) -> bool:
@@ -217,6 +249,8 @@ def _js(*args: Any) -> str:
 
 
 def _urlquery(*args: Any) -> str:
+    import urllib.parse
+
     return urllib.parse.quote_plus(_eval_args(args), safe="")
 
 

@@ -3,19 +3,28 @@
 A port of Go's ``text/template/parse/lex.go`` plus the ``strconv`` pieces the parser needs (quoting,
 unquoting, Go number syntax). Kept close to Go so that the tokens, and so the parse errors built from
 them, match what ``docker`` reports.
+
+Start-up cost (``images`` parses a template every run): token types are plain ``int`` constants and
+:class:`Token` a ``__slots__`` class (no ``enum``/``typing`` imports), and the literal patterns are
+compiled on first use.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from enum import IntEnum
-from typing import NamedTuple, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable
+    from typing import Optional
+
+    _Next = Optional[Callable[[], "_Next"]]  # noqa: UP007, UP045 - a recursive alias needs this form
 
 # --- lexer ---------------------------------------------------------------------------------------
 
 
-class Tok(IntEnum):
+class Tok:
+    """Token types: ``int`` constants in Go's order (keywords sort after ``KEYWORD``)."""
+
     ERROR = 0
     BOOL = 1
     CHAR = 2
@@ -93,11 +102,40 @@ def _is_alnum(r: str) -> bool:
     return r != "" and (r == "_" or r.isalpha() or r.isdecimal())
 
 
-class Token(NamedTuple):
-    typ: Tok
+class Token:
+    """One token: its type (a :class:`Tok` constant), offset, text and line; immutable."""
+
+    __slots__ = ("typ", "pos", "val", "line")
+
+    typ: int
     pos: int
     val: str
     line: int
+
+    def __init__(self, typ: int, pos: int, val: str, line: int) -> None:
+        init = object.__setattr__
+        init(self, "typ", typ)
+        init(self, "pos", pos)
+        init(self, "val", val)
+        init(self, "line", line)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Token)
+        return (self.typ, self.pos, self.val, self.line) == (other.typ, other.pos, other.val, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.typ, self.pos, self.val, self.line))
+
+    def __repr__(self) -> str:
+        return f"Token(typ={self.typ!r}, pos={self.pos!r}, val={self.val!r}, line={self.line!r})"
+
+    def __reduce__(self) -> tuple[type[Token], tuple[int, int, str, int]]:
+        return (Token, (self.typ, self.pos, self.val, self.line))
 
     def __str__(self) -> str:
         if self.typ == Tok.EOF:
@@ -110,8 +148,6 @@ class Token(NamedTuple):
             return go_quote(self.val[:10]) + "..."
         return go_quote(self.val)
 
-
-_Next = Optional[Callable[[], "_Next"]]  # noqa: UP007, UP045 - a recursive alias needs this form
 
 
 class _Lexer:
@@ -160,7 +196,7 @@ class _Lexer:
     def line(self, pos: int) -> int:
         return self.input.count("\n", 0, pos) + 1
 
-    def emit(self, typ: Tok) -> None:
+    def emit(self, typ: int) -> None:
         self.items.append(Token(typ, self.start, self.input[self.start:self.pos], self.line(self.start)))
         self.start = self.pos
 
@@ -335,7 +371,7 @@ class _Lexer:
             return self.lex_inside_action
         return self.lex_field_or_variable(Tok.VARIABLE)
 
-    def lex_field_or_variable(self, typ: Tok) -> _Next:
+    def lex_field_or_variable(self, typ: int) -> _Next:
         if self.at_terminator():  # nothing interesting follows: "." or "$"
             self.emit(Tok.VARIABLE if typ == Tok.VARIABLE else Tok.DOT)
             return self.lex_inside_action
@@ -348,7 +384,7 @@ class _Lexer:
         self.emit(typ)
         return self.lex_inside_action
 
-    def _lex_quoted(self, quote: str, typ: Tok, unterminated: str) -> _Next:
+    def _lex_quoted(self, quote: str, typ: int, unterminated: str) -> _Next:
         while True:
             r = self.next()
             if r == "\\":
@@ -430,9 +466,26 @@ def _left_trim_len(s: str, pos: int) -> int:
 # --- literals (strconv) -------------------------------------------------------------------------
 
 _SIMPLE_ESC = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92}
-_ESC_RE = re.compile(
-    r"\\(?:([abfnrtv\\'\"])|x([0-9a-fA-F]{2})|([0-7]{3})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))"
-)
+_PATTERNS = {
+    "esc": r"\\(?:([abfnrtv\\'\"])|x([0-9a-fA-F]{2})|([0-7]{3})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))",
+    "octal": r"[+-]?0(_?[0-7])+\Z",
+    "int": r"[+-]?(0[xX](_?[0-9a-fA-F])+|0[bB](_?[01])+|0[oO](_?[0-7])+|0(_?[0-7])*|[1-9](_?[0-9])*)\Z",
+    "float": (
+        r"[+-]?((\d(_?\d)*)?\.?(\d(_?\d)*)?([eE][+-]?\d(_?\d)*)?"
+        r"|0[xX](_?[0-9a-fA-F])*\.?([0-9a-fA-F](_?[0-9a-fA-F])*)?[pP][+-]?\d(_?\d)*)\Z"
+    ),
+}
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _re(name: str) -> re.Pattern[str]:
+    """The literal pattern ``name`` (a key of ``_PATTERNS``), compiled once, on first use."""
+    pattern = _COMPILED.get(name)
+    if pattern is None:
+        import re
+
+        pattern = _COMPILED[name] = re.compile(_PATTERNS[name])
+    return pattern
 
 
 def _unescape(body: str, quote: str) -> tuple[bytes, int]:
@@ -449,7 +502,7 @@ def _unescape(body: str, quote: str) -> tuple[bytes, int]:
             i += 1
             units += 1
             continue
-        m = _ESC_RE.match(body, i)
+        m = _re("esc").match(body, i)
         if m is None:
             raise ValueError("invalid syntax")
         simple, hx, octal, u4, u8 = m.groups()
@@ -493,22 +546,14 @@ def unquote_char(text: str) -> int:
     return ord(data.decode("utf-8", "replace"))
 
 
-_OCTAL_RE = re.compile(r"[+-]?0(_?[0-7])+\Z")
-_INT_RE = re.compile(
-    r"[+-]?(0[xX](_?[0-9a-fA-F])+|0[bB](_?[01])+|0[oO](_?[0-7])+|0(_?[0-7])*|[1-9](_?[0-9])*)\Z"
-)
-_FLOAT_RE = re.compile(
-    r"[+-]?((\d(_?\d)*)?\.?(\d(_?\d)*)?([eE][+-]?\d(_?\d)*)?"
-    r"|0[xX](_?[0-9a-fA-F])*\.?([0-9a-fA-F](_?[0-9a-fA-F])*)?[pP][+-]?\d(_?\d)*)\Z"
-)
 INT64_RANGE = (-(1 << 63), (1 << 63) - 1)
 
 
 def parse_go_int(text: str) -> int | None:
     """Go's ``strconv.ParseInt(text, 0, ...)`` without the range check; ``None`` if not an integer."""
-    if not _INT_RE.match(text):
+    if not _re("int").match(text):
         return None
-    if _OCTAL_RE.match(text):
+    if _re("octal").match(text):
         sign = -1 if text[0] == "-" else 1
         return sign * int(text.lstrip("+-").replace("_", ""), 8)
     return int(text, 0)
@@ -516,7 +561,7 @@ def parse_go_int(text: str) -> int | None:
 
 def parse_go_float(text: str) -> float | None:
     """Go's ``strconv.ParseFloat(text, 64)``; ``None`` if invalid or out of range."""
-    if not _FLOAT_RE.match(text) or not any(c.isdigit() for c in text):
+    if not _re("float").match(text) or not any(c.isdigit() for c in text):
         return None
     body = text.replace("_", "")
     try:

@@ -4,13 +4,11 @@ A port of Go's ``text/template/parse`` (``node.go``, ``parse.go``), kept close t
 original so that parse errors read as Docker's do: scripts grep for them and users paste them into
 search engines. Nodes print themselves as Go's ``Node.String()`` does, because execution errors quote
 them (``executing "" at <.Foo>``). Positions are character offsets into the template text.
+
+Start-up cost: nodes are plain ``__slots__`` classes, not dataclasses (``images`` parses a template).
 """
 
 from __future__ import annotations
-
-from collections.abc import Collection
-from dataclasses import dataclass, field
-from typing import NoReturn
 
 from mocker.format.template_lex import (
     INT64_RANGE,
@@ -24,56 +22,86 @@ from mocker.format.template_lex import (
     unquote_char,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from typing import NoReturn
+
 
 class TemplateParseError(Exception):
     """A parse error, already worded like Go's (``template: :1: ...``)."""
 
 
 # --- parse tree ----------------------------------------------------------------------------------
+# Plain ``__slots__`` classes rather than dataclasses: every ``images`` run imports this module, and
+# ``dataclasses`` costs ~20 ms to import plus ~1 ms per class. Nodes compare by identity, as the
+# ``@dataclass(eq=False)`` classes they replace did.
 
 
-@dataclass(eq=False)
 class Node:
-    pos: int
+    __slots__ = ("pos",)
+
+    def __init__(self, pos: int) -> None:
+        self.pos = pos
+
+    def __repr__(self) -> str:
+        names = [n for cls in reversed(type(self).__mro__) for n in getattr(cls, "__slots__", ())]
+        return f"{type(self).__name__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in names) + ")"
 
 
-@dataclass(eq=False)
 class TextNode(Node):
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, pos: int, text: str) -> None:
+        self.pos = pos
+        self.text = text
 
     def __str__(self) -> str:
         return self.text
 
 
-@dataclass(eq=False)
 class ListNode(Node):
-    nodes: list[Node] = field(default_factory=list)
+    __slots__ = ("nodes",)
+
+    def __init__(self, pos: int, nodes: list[Node] | None = None) -> None:
+        self.pos = pos
+        self.nodes: list[Node] = [] if nodes is None else nodes
 
     def __str__(self) -> str:
         return "".join(str(n) for n in self.nodes)
 
 
-@dataclass(eq=False)
 class VariableNode(Node):
-    ident: tuple[str, ...]
+    __slots__ = ("ident",)
+
+    def __init__(self, pos: int, ident: tuple[str, ...]) -> None:
+        self.pos = pos
+        self.ident = ident
 
     def __str__(self) -> str:
         return ".".join(self.ident)
 
 
-@dataclass(eq=False)
 class CommandNode(Node):
-    args: list[Node] = field(default_factory=list)
+    __slots__ = ("args",)
+
+    def __init__(self, pos: int, args: list[Node] | None = None) -> None:
+        self.pos = pos
+        self.args: list[Node] = [] if args is None else args
 
     def __str__(self) -> str:
         return " ".join(f"({a})" if isinstance(a, PipeNode) else str(a) for a in self.args)
 
 
-@dataclass(eq=False)
 class PipeNode(Node):
-    decl: list[VariableNode] = field(default_factory=list)
-    is_assign: bool = False
-    cmds: list[CommandNode] = field(default_factory=list)
+    __slots__ = ("decl", "is_assign", "cmds")
+
+    def __init__(self, pos: int, decl: list[VariableNode] | None = None, is_assign: bool = False,
+                 cmds: list[CommandNode] | None = None) -> None:
+        self.pos = pos
+        self.decl: list[VariableNode] = [] if decl is None else decl
+        self.is_assign = is_assign
+        self.cmds: list[CommandNode] = [] if cmds is None else cmds
 
     def __str__(self) -> str:
         head = ""
@@ -82,93 +110,121 @@ class PipeNode(Node):
         return head + " | ".join(str(c) for c in self.cmds)
 
 
-@dataclass(eq=False)
 class ActionNode(Node):
-    pipe: PipeNode
+    __slots__ = ("pipe",)
+
+    def __init__(self, pos: int, pipe: PipeNode) -> None:
+        self.pos = pos
+        self.pipe = pipe
 
     def __str__(self) -> str:
         return "{{" + str(self.pipe) + "}}"
 
 
-@dataclass(eq=False)
 class FieldNode(Node):
-    ident: tuple[str, ...]
+    __slots__ = ("ident",)
+
+    def __init__(self, pos: int, ident: tuple[str, ...]) -> None:
+        self.pos = pos
+        self.ident = ident
 
     def __str__(self) -> str:
         return "".join("." + i for i in self.ident)
 
 
-@dataclass(eq=False)
 class ChainNode(Node):
-    node: Node
-    field: list[str] = field(default_factory=list)
+    __slots__ = ("node", "field")
+
+    def __init__(self, pos: int, node: Node, field: list[str] | None = None) -> None:
+        self.pos = pos
+        self.node = node
+        self.field: list[str] = [] if field is None else field
 
     def __str__(self) -> str:
         base = f"({self.node})" if isinstance(self.node, PipeNode) else str(self.node)
         return base + "".join("." + f for f in self.field)
 
 
-@dataclass(eq=False)
 class IdentifierNode(Node):
-    name: str
+    __slots__ = ("name",)
+
+    def __init__(self, pos: int, name: str) -> None:
+        self.pos = pos
+        self.name = name
 
     def __str__(self) -> str:
         return self.name
 
 
-@dataclass(eq=False)
 class DotNode(Node):
+    __slots__ = ()
+
     def __str__(self) -> str:
         return "."
 
 
-@dataclass(eq=False)
 class NilNode(Node):
+    __slots__ = ()
+
     def __str__(self) -> str:
         return "nil"
 
 
-@dataclass(eq=False)
 class BoolNode(Node):
-    value: bool
+    __slots__ = ("value",)
+
+    def __init__(self, pos: int, value: bool) -> None:
+        self.pos = pos
+        self.value = value
 
     def __str__(self) -> str:
         return "true" if self.value else "false"
 
 
-@dataclass(eq=False)
 class NumberNode(Node):
-    text: str
-    is_int: bool = False
-    is_uint: bool = False
-    is_float: bool = False
-    is_complex: bool = False
-    int_val: int = 0
-    float_val: float = 0.0
-    complex_val: complex = 0j
+    __slots__ = ("text", "is_int", "is_uint", "is_float", "is_complex", "int_val", "float_val", "complex_val")
+
+    def __init__(self, pos: int, text: str, is_int: bool = False, is_uint: bool = False, is_float: bool = False,
+                 is_complex: bool = False, int_val: int = 0, float_val: float = 0.0,
+                 complex_val: complex = 0j) -> None:
+        self.pos = pos
+        self.text = text
+        self.is_int = is_int
+        self.is_uint = is_uint
+        self.is_float = is_float
+        self.is_complex = is_complex
+        self.int_val = int_val
+        self.float_val = float_val
+        self.complex_val = complex_val
 
     def __str__(self) -> str:
         return self.text
 
 
-@dataclass(eq=False)
 class StringNode(Node):
-    quoted: str
-    text: str
+    __slots__ = ("quoted", "text")
+
+    def __init__(self, pos: int, quoted: str, text: str) -> None:
+        self.pos = pos
+        self.quoted = quoted
+        self.text = text
 
     def __str__(self) -> str:
         return self.quoted
 
 
-@dataclass(eq=False)
 class BranchNode(Node):
     """``if``, ``range`` and ``with``: a pipeline, a body and an optional else body."""
 
-    pipe: PipeNode
-    list: ListNode
-    else_list: ListNode | None
+    __slots__ = ("pipe", "list", "else_list")
 
     keyword = ""
+
+    def __init__(self, pos: int, pipe: PipeNode, list: ListNode, else_list: ListNode | None) -> None:
+        self.pos = pos
+        self.pipe = pipe
+        self.list = list
+        self.else_list = else_list
 
     def __str__(self) -> str:
         els = "" if self.else_list is None else "{{else}}" + str(self.else_list)
@@ -176,52 +232,62 @@ class BranchNode(Node):
 
 
 class IfNode(BranchNode):
+    __slots__ = ()
     keyword = "if"
 
 
 class RangeNode(BranchNode):
+    __slots__ = ()
     keyword = "range"
 
 
 class WithNode(BranchNode):
+    __slots__ = ()
     keyword = "with"
 
 
-@dataclass(eq=False)
 class BreakNode(Node):
+    __slots__ = ()
+
     def __str__(self) -> str:
         return "{{break}}"
 
 
-@dataclass(eq=False)
 class ContinueNode(Node):
+    __slots__ = ()
+
     def __str__(self) -> str:
         return "{{continue}}"
 
 
-@dataclass(eq=False)
 class TemplateNode(Node):
-    name: str
-    pipe: PipeNode | None
+    __slots__ = ("name", "pipe")
+
+    def __init__(self, pos: int, name: str, pipe: PipeNode | None) -> None:
+        self.pos = pos
+        self.name = name
+        self.pipe = pipe
 
     def __str__(self) -> str:
         pipe = "" if self.pipe is None else " " + str(self.pipe)
         return "{{template " + go_quote(self.name) + pipe + "}}"
 
 
-@dataclass(eq=False)
 class _EndNode(Node):
+    __slots__ = ()
+
     def __str__(self) -> str:
         return "{{end}}"
 
 
-@dataclass(eq=False)
 class _ElseNode(Node):
+    __slots__ = ()
+
     def __str__(self) -> str:
         return "{{else}}"
 
 
-def make_number(pos: int, text: str, typ: Tok) -> NumberNode:
+def make_number(pos: int, text: str, typ: int) -> NumberNode:
     """Go's ``newNumber``: one literal may be usable as int, uint and float at once."""
     n = NumberNode(pos, text)
     if typ == Tok.CHAR_CONSTANT:
@@ -273,10 +339,12 @@ _TERM_START = {
 }
 
 
-@dataclass
 class ParsedTemplate:
-    root: ListNode
-    defs: dict[str, ListNode]
+    __slots__ = ("root", "defs")
+
+    def __init__(self, root: ListNode, defs: dict[str, ListNode]) -> None:
+        self.root = root
+        self.defs = defs
 
 
 def parse(text: str, funcs: Collection[str], name: str = "") -> ParsedTemplate:
@@ -338,7 +406,7 @@ class _Parser:
             self.errorf(f"{tok}{extra}")
         self.errorf(f"unexpected {tok} in {context}")
 
-    def expect(self, typ: Tok, context: str) -> Token:
+    def expect(self, typ: int, context: str) -> Token:
         tok = self.next_non_space()
         if tok.typ != typ:
             self.unexpected(tok, context)
@@ -488,7 +556,7 @@ class _Parser:
         self._sub_template(name, context)
         return TemplateNode(tok.pos, name, pipe)
 
-    def pipeline(self, context: str, end: Tok) -> PipeNode:
+    def pipeline(self, context: str, end: int) -> PipeNode:
         pipe = PipeNode(self.peek_non_space().pos)
         while True:  # declarations: "$x :=", "$x =", "$i, $v :="
             v = self.peek_non_space()

@@ -3,12 +3,13 @@
 ``docker images`` shows ``77.8MB``, ``docker ps`` shows ``Up 5 minutes`` and ``-m 512m`` means
 536870912 bytes; scripts and users read those strings, so the rounding and thresholds follow go-units
 (``size.go``, ``duration.go``) exactly rather than Python's habits.
+
+Start-up cost: ``images`` only formats sizes, so ``re`` is imported by the parser that needs it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 
 from mocker.errors import InvalidArgument
@@ -21,7 +22,7 @@ _BINARY_ABBRS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
 _DECIMAL_MAP = {"k": KB, "m": MB, "g": GB, "t": TB, "p": PB}
 _BINARY_MAP = {"k": KiB, "m": MiB, "g": GiB, "t": TiB, "p": PiB}
 # go-units' sizeRegex; RE2's \d and $ are ASCII-only and end-of-text, hence [0-9] and \Z.
-_SIZE_RE = re.compile(r"^([0-9]+(\.[0-9]+)*) ?([kmgtp])?i?b?\Z", re.IGNORECASE)
+_SIZE = r"^([0-9]+(\.[0-9]+)*) ?([kmgtp])?i?b?\Z"
 
 
 def _size_and_unit(size: float, base: float, abbrs: tuple[str, ...]) -> tuple[float, str]:
@@ -55,7 +56,9 @@ def parse_size(text: str, *, binary: bool = True) -> int:
     ``binary`` chooses 1024-based (``RAMInBytes``) or 1000-based (``FromHumanSize``) multipliers.
     Fractions are truncated toward zero after multiplying, as Go's ``int64(float64)`` does.
     """
-    m = _SIZE_RE.match(text)
+    import re  # compiled once by re's own cache
+
+    m = re.match(_SIZE, text, re.IGNORECASE)
     if m is None:
         raise InvalidArgument(f"invalid size: '{text}'")
     try:

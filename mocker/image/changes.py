@@ -519,6 +519,8 @@ class _Lexer:
             raise _error("syntax error: bad substitution")
         name = self._name()
         ch = self.next()
+        if not ch:
+            raise _error("syntax error: missing '}'")  # Go says "unsupported modifier (\ufffd)"
         if ch == "}":
             return self.env.get(name, "")
         modifier = ch

@@ -24,14 +24,18 @@ Grammar (distribution/reference ``reference.go``)::
 Go's regexp engine and Python's ``re`` both give leftmost-first submatches, so the patterns below are
 the upstream ones; the differences that matter are handled explicitly: ``re.ASCII`` (Go's ``\\w`` is
 ASCII-only) and ``fullmatch`` (Go's ``$`` never matches before a trailing newline, Python's does).
+
+Start-up cost: ``images`` imports this module, so :class:`Reference` is a plain ``__slots__`` class
+(not a dataclass) and the grammar is compiled on first use, not at import.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
-
 from mocker.errors import InvalidReference
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 __all__ = [
     "DEFAULT_DOMAIN",
@@ -43,6 +47,7 @@ __all__ = [
     "parse_docker_ref",
     "parse_reference",
     "parse_repository",
+    "split_stored_name",
     "validate_digest",
 ]
 
@@ -78,15 +83,32 @@ _PATH_COMPONENT = _ALPHANUMERIC + r"(?:" + _SEPARATOR + _ALPHANUMERIC + r")*"
 _REMOTE_NAME = _PATH_COMPONENT + r"(?:/" + _PATH_COMPONENT + r")*"
 _NAME = r"(?:" + _DOMAIN_AND_PORT + r"/)?" + _REMOTE_NAME
 
-_REFERENCE_RE = re.compile(r"(" + _NAME + r")(?::(" + _TAG + r"))?(?:@(" + _DIGEST + r"))?", re.ASCII)
-_ANCHORED_NAME_RE = re.compile(r"(?:(" + _DOMAIN_AND_PORT + r")/)?(" + _REMOTE_NAME + r")", re.ASCII)
-_TAG_RE = re.compile(_TAG, re.ASCII)
-_DIGEST_RE = re.compile(_DIGEST, re.ASCII)
-_IDENTIFIER_RE = re.compile(_IDENTIFIER, re.ASCII)
+# Compiled on first use (the grammar takes milliseconds to compile; ``images`` never needs it).
+_COMPILED: dict[str, re.Pattern[str]] = {}
+_PATTERNS = {
+    "reference": r"(" + _NAME + r")(?::(" + _TAG + r"))?(?:@(" + _DIGEST + r"))?",
+    "anchored_name": r"(?:(" + _DOMAIN_AND_PORT + r")/)?(" + _REMOTE_NAME + r")",
+    "tag": _TAG,
+    "digest": _DIGEST,
+    "identifier": _IDENTIFIER,
+    # go-digest v1.0.0
+    "go_digest": r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+",
+    "hex": r"[a-f0-9]+",
+}
+
+
+def _re(name: str) -> re.Pattern[str]:
+    """The grammar's pattern ``name`` (a key of ``_PATTERNS``), compiled with ``re.ASCII`` once."""
+    pattern = _COMPILED.get(name)
+    if pattern is None:
+        import re
+
+        pattern = _COMPILED[name] = re.compile(_PATTERNS[name], re.ASCII)
+    return pattern
+
 
 # --- digests (go-digest v1.0.0) -----------------------------------------------------------------
 
-_GO_DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+", re.ASCII)
 _HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 """Algorithms a docker binary has linked in (crypto/sha256, crypto/sha512), with their hex length."""
 
@@ -102,19 +124,54 @@ ERR_DIGEST_UNSUPPORTED = "unsupported digest algorithm"
 ERR_TAG_WITH_ALL_TAGS = "tag can't be used with --all-tags/-a"
 
 
-@dataclass(frozen=True, slots=True)
 class Reference:
     """A parsed image reference; ``domain``/``path`` are already normalised.
 
     ``tag`` and ``digest`` may both be set (``name:tag@sha256:…``): Docker keeps both when it parses,
     pulls by the digest, and only drops the tag where a single identity is needed
     (:func:`parse_docker_ref`).
+
+    Immutable, compared and hashed by its four fields (what ``@dataclass(frozen=True)`` gave).
     """
+
+    __slots__ = ("domain", "path", "tag", "digest")
 
     domain: str
     path: str
-    tag: str | None = None
-    digest: str | None = None
+    tag: str | None
+    digest: str | None
+
+    def __init__(self, domain: str, path: str, tag: str | None = None, digest: str | None = None) -> None:
+        init = object.__setattr__
+        init(self, "domain", domain)
+        init(self, "path", path)
+        init(self, "tag", tag)
+        init(self, "digest", digest)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def _fields(self) -> tuple[str, str, str | None, str | None]:
+        return (self.domain, self.path, self.tag, self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Reference)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"Reference(domain={self.domain!r}, path={self.path!r}, tag={self.tag!r}, "
+                f"digest={self.digest!r})")
+
+    def __reduce__(self) -> tuple[type[Reference], tuple[str, str, str | None, str | None]]:
+        return (Reference, self._fields())
 
     @property
     def name(self) -> str:
@@ -162,9 +219,9 @@ class Reference:
 
     def with_tag(self, tag: str) -> Reference:
         """This reference with ``tag`` set; a digest is kept, as ``reference.WithTag`` keeps it."""
-        if not _TAG_RE.fullmatch(tag):
+        if not _re("tag").fullmatch(tag):
             raise InvalidReference(ERR_TAG_FORMAT)
-        return replace(self, tag=tag)
+        return Reference(self.domain, self.path, tag, self.digest)
 
     def with_digest(self, digest: str) -> Reference:
         """This reference with ``digest`` set; a tag is kept, as ``reference.WithDigest`` keeps it.
@@ -173,14 +230,14 @@ class Reference:
         :func:`validate_digest`, so a ``Reference`` never holds a digest :func:`parse_reference`
         would refuse.
         """
-        if not _DIGEST_RE.fullmatch(digest):
+        if not _re("digest").fullmatch(digest):
             raise InvalidReference(ERR_DIGEST_FORMAT)
         validate_digest(digest)
-        return replace(self, digest=digest)
+        return Reference(self.domain, self.path, self.tag, digest)
 
     def name_only(self) -> Reference:
         """The repository alone, tag and digest dropped (``reference.TrimNamed``)."""
-        return replace(self, tag=None, digest=None)
+        return Reference(self.domain, self.path)
 
     def _suffix(self) -> str:
         tag = f":{self.tag}" if self.tag is not None else ""
@@ -196,7 +253,7 @@ def parse_reference(text: str, *, default_tag: bool = True) -> Reference:
     """
     ref = _parse_normalized_named(text)
     if default_tag and ref.is_name_only:
-        ref = replace(ref, tag=DEFAULT_TAG)
+        ref = Reference(ref.domain, ref.path, DEFAULT_TAG)
     return ref
 
 
@@ -207,9 +264,9 @@ def parse_docker_ref(text: str) -> Reference:
     """
     ref = _parse_normalized_named(text)
     if ref.tag is not None and ref.digest is not None:
-        return replace(ref, tag=None)
+        return Reference(ref.domain, ref.path, None, ref.digest)
     if ref.is_name_only:
-        return replace(ref, tag=DEFAULT_TAG)
+        return Reference(ref.domain, ref.path, DEFAULT_TAG)
     return ref
 
 
@@ -224,6 +281,31 @@ def parse_repository(text: str) -> Reference:
     if not ref.is_name_only:
         raise InvalidReference(ERR_TAG_WITH_ALL_TAGS)
     return ref
+
+
+def split_stored_name(name: str, *, default_tag: bool = True) -> tuple[str, str, str | None]:
+    """``(name, familiar_name, tag)`` of a reference the store wrote, without the grammar.
+
+    The store keeps references normalised (``str(parse_reference(...))``: always with a domain, e.g.
+    ``docker.io/library/busybox:latest`` or ``localhost:5000/a/b@sha256:…``), so the parts are found
+    by position: a digest follows the ``@``, a tag the last ``:`` after the last ``/``. For such a
+    name this gives the ``name``, ``familiar_name`` and ``tag`` of ``parse_reference(name,
+    default_tag=default_tag)`` (``images`` lists every tag and must not pay for the grammar); it
+    validates nothing, so it is only for names read back from the store.
+    """
+    repo, at, _ = name.partition("@")
+    tag = None
+    colon = repo.rfind(":")
+    if colon > repo.rfind("/"):
+        repo, tag = repo[:colon], repo[colon + 1 :]
+    elif default_tag and not at:
+        tag = DEFAULT_TAG
+    familiar = repo
+    if repo.startswith(DEFAULT_DOMAIN + "/"):
+        familiar = repo[len(DEFAULT_DOMAIN) + 1 :]
+        if familiar.startswith(OFFICIAL_REPO_PREFIX) and "/" not in familiar[len(OFFICIAL_REPO_PREFIX) :]:
+            familiar = familiar[len(OFFICIAL_REPO_PREFIX) :]
+    return repo, familiar, tag
 
 
 def is_digest(text: str) -> bool:
@@ -242,12 +324,12 @@ def validate_digest(digest: str) -> str:
         raise InvalidReference(ERR_CHECKSUM_FORMAT)
     size = _HEX_LENGTHS.get(algorithm)
     if size is None:
-        if not _GO_DIGEST_RE.fullmatch(digest):
+        if not _re("go_digest").fullmatch(digest):
             raise InvalidReference(ERR_CHECKSUM_FORMAT)
         raise InvalidReference(ERR_DIGEST_UNSUPPORTED)
     if len(encoded) != size:
         raise InvalidReference(ERR_CHECKSUM_LENGTH)
-    if not re.fullmatch(r"[a-f0-9]+", encoded, re.ASCII):
+    if not _re("hex").fullmatch(encoded):
         raise InvalidReference(ERR_CHECKSUM_FORMAT)
     return digest
 
@@ -257,7 +339,7 @@ def validate_digest(digest: str) -> str:
 
 def _parse_normalized_named(text: str) -> Reference:
     """``reference.ParseNormalizedNamed``: the checks, in upstream order, so the first error matches."""
-    if _IDENTIFIER_RE.fullmatch(text):
+    if _re("identifier").fullmatch(text):
         raise InvalidReference(
             f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings"
         )
@@ -295,14 +377,14 @@ def _parse(text: str) -> Reference:
     """``reference.Parse``: match the grammar, then validate the length and the digest."""
     if text == "":
         raise InvalidReference(ERR_NAME_EMPTY)
-    match = _REFERENCE_RE.fullmatch(text)
+    match = _re("reference").fullmatch(text)
     if match is None:
         lowered = text.lower()
-        if lowered != text and _REFERENCE_RE.fullmatch(lowered):
+        if lowered != text and _re("reference").fullmatch(lowered):
             raise InvalidReference(ERR_NAME_UPPERCASE)
         raise InvalidReference(ERR_INVALID_FORMAT)
     name, tag, digest = match.groups()
-    name_match = _ANCHORED_NAME_RE.fullmatch(name)
+    name_match = _re("anchored_name").fullmatch(name)
     if name_match is None:  # pragma: no cover - the name group always matches the name grammar
         raise InvalidReference(ERR_INVALID_FORMAT)
     domain = name_match.group(1) or ""

@@ -4,6 +4,9 @@ A blob becomes visible only under the name of its verified content: it is writte
 the store's ``tmp`` directory, hashed while written, fsynced and then renamed. A crash or Ctrl-C at any
 point leaves at most an orphan temp file (swept by :func:`BlobStore.sweep_tmp`), never a blob whose
 name does not match its content.
+
+Start-up cost: ``tempfile`` (which pulls in ``random``, ``shutil``, ``bz2``, ``lzma``) is imported by the
+writer that needs it, not with the module.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +42,8 @@ class BlobWriter:
         self._store = store
         self.expected = check_digest(expected) if expected else None
         self.expected_size = expected_size
+        import tempfile
+
         store.tmp.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="blob-", suffix=".partial", dir=store.tmp)
         self._file: IO[bytes] = os.fdopen(fd, "wb")

@@ -3,16 +3,22 @@
 Every mocker process opens its own connection; concurrency safety comes from SQLite itself
 (``BEGIN IMMEDIATE`` write transactions, a generous busy timeout) and from constraints: a tag or a
 container name is a PRIMARY KEY/UNIQUE column, so of two racing writers exactly one wins.
+
+Start-up cost: every command opens the DB, so this module takes text paths (no ``pathlib``) and
+:func:`transaction` is a small class rather than ``@contextmanager`` (no ``contextlib``).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from mocker.errors import StoreError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import TracebackType
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: images, tags, indexes, layers
@@ -58,8 +64,8 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     try:
         conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
@@ -106,16 +112,32 @@ def _statements(script: str) -> Iterator[str]:
         yield rest
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction taken up front (IMMEDIATE), so two writers serialise instead of deadlocking."""
-    if conn.in_transaction:
-        yield conn
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+def transaction(conn: sqlite3.Connection) -> _Transaction:
+    """A write transaction taken up front (IMMEDIATE), so two writers serialise instead of deadlocking.
+
+    Use as ``with transaction(conn) as conn:``; inside a transaction already, it joins that one.
+    """
+    return _Transaction(conn)
+
+
+class _Transaction:
+    """The context manager of :func:`transaction`: commits on success, rolls back on any exception."""
+
+    __slots__ = ("conn", "owned")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.owned = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.owned = True
+        return self.conn
+
+    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if not self.owned:
+            return
+        self.owned = False
+        self.conn.execute("ROLLBACK" if typ is not None else "COMMIT")

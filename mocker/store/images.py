@@ -1,16 +1,57 @@
-"""Image, tag and index rows <-> records. Pure data access: no registry, no unpacking."""
+"""Image, tag and index rows <-> records. Pure data access: no registry, no unpacking.
+
+Start-up cost: ``images`` builds a record per image, so records are plain ``__slots__`` classes, not
+dataclasses (importing ``dataclasses`` costs ~20 ms); :class:`_Record` gives them a frozen dataclass's
+immutability, equality, hash and repr.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass
 
 from mocker.store.db import transaction
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImageRecord:
+class _Record:
+    """Immutable; compared, hashed and printed by the fields named in ``__slots__``, in order."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, _Record)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return self._values()
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        for f, v in zip(self.__slots__, state, strict=True):
+            object.__setattr__(self, f, v)
+
+
+class ImageRecord(_Record):
+    __slots__ = ("id", "manifest_digest", "manifest_media_type", "created", "size", "os", "architecture",
+                 "variant", "added_at", "tags", "repo_digests")
+
     id: str
     manifest_digest: str
     manifest_media_type: str
@@ -20,8 +61,26 @@ class ImageRecord:
     architecture: str
     variant: str | None
     added_at: float
-    tags: tuple[str, ...] = ()
-    repo_digests: tuple[str, ...] = ()  # "docker.io/library/busybox@sha256:..."
+    tags: tuple[str, ...]
+    repo_digests: tuple[str, ...]  # "docker.io/library/busybox@sha256:..."
+
+    def __init__(
+        self, *, id: str, manifest_digest: str, manifest_media_type: str, created: str | None, size: int,
+        os: str, architecture: str, variant: str | None, added_at: float, tags: tuple[str, ...] = (),
+        repo_digests: tuple[str, ...] = (),
+    ) -> None:
+        init = object.__setattr__
+        init(self, "id", id)
+        init(self, "manifest_digest", manifest_digest)
+        init(self, "manifest_media_type", manifest_media_type)
+        init(self, "created", created)
+        init(self, "size", size)
+        init(self, "os", os)
+        init(self, "architecture", architecture)
+        init(self, "variant", variant)
+        init(self, "added_at", added_at)
+        init(self, "tags", tags)
+        init(self, "repo_digests", repo_digests)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row, tags: tuple[str, ...] = (), digests: tuple[str, ...] = ()) -> ImageRecord:
@@ -33,20 +92,36 @@ class ImageRecord:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IndexRecord:
+class IndexRecord(_Record):
+    __slots__ = ("digest", "media_type", "added_at", "tags")
+
     digest: str
     media_type: str
     added_at: float
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...]
+
+    def __init__(self, *, digest: str, media_type: str, added_at: float, tags: tuple[str, ...] = ()) -> None:
+        init = object.__setattr__
+        init(self, "digest", digest)
+        init(self, "media_type", media_type)
+        init(self, "added_at", added_at)
+        init(self, "tags", tags)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TagRecord:
+class TagRecord(_Record):
+    __slots__ = ("name", "image_id", "index_digest", "updated_at")
+
     name: str
     image_id: str | None
     index_digest: str | None
     updated_at: float
+
+    def __init__(self, *, name: str, image_id: str | None, index_digest: str | None, updated_at: float) -> None:
+        init = object.__setattr__
+        init(self, "name", name)
+        init(self, "image_id", image_id)
+        init(self, "index_digest", index_digest)
+        init(self, "updated_at", updated_at)
 
 
 def _tags_by_image(conn: sqlite3.Connection) -> dict[str, list[str]]:

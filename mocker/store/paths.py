@@ -2,45 +2,116 @@
 
 The layout is an OCI image layout at the root (``oci-layout``, ``index.json``, ``blobs/sha256``) so
 that skopeo/umoci can read it, plus mocker's own directories beside it.
+
+Start-up cost: ``images`` only opens the DB, so :class:`StorePaths` is a plain ``__slots__`` class (not
+a dataclass) holding the root as text: ``pathlib`` (which pulls in ``re``, ``urllib.parse`` and
+``ipaddress``) is imported when a :class:`~pathlib.Path` is first asked for.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+VAR_LIB = "/var/lib/mocker"
+DB_FILE = "mocker.db"
+OCI_LAYOUT_FILE = "oci-layout"
+INDEX_FILE = "index.json"
+
+
+def _default_root() -> str:
+    env = os.environ.get("MOCKER_ROOT")
+    if env:
+        return env
+    if os.geteuid() == 0:
+        return VAR_LIB
+    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(xdg, "mocker")
 
 
 def default_root() -> Path:
-    env = os.environ.get("MOCKER_ROOT")
-    if env:
-        return Path(env)
-    if os.geteuid() == 0:
-        return Path("/var/lib/mocker")
-    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(xdg) / "mocker"
+    from pathlib import Path
+
+    return Path(_default_root())
 
 
 def default_run_root(root: Path) -> Path:
     """Runtime state (pids, sockets, exit files) lives on tmpfs so a reboot forgets it, like Docker."""
+    from pathlib import Path
+
     env = os.environ.get("MOCKER_RUNROOT")
     if env:
         return Path(env)
-    if root == Path("/var/lib/mocker"):
+    return _run_beside(root)
+
+
+def _run_beside(root: Path) -> Path:
+    from pathlib import Path
+
+    if root == Path(VAR_LIB):
         return Path("/run/mocker")
     # A store given with --root gets its own run dir, so two stores never share state.
     return root / "run"
 
 
-@dataclass(frozen=True, slots=True)
 class StorePaths:
-    root: Path
-    run: Path
+    """The store's directories and files; immutable.
+
+    Paths are kept as text and become :class:`~pathlib.Path` objects when asked for; without a ``run``,
+    the run directory is the default one for ``root`` (see :func:`default_run_root`).
+    """
+
+    __slots__ = ("_root", "_run")
+
+    _root: str
+    _run: str | None
+
+    def __init__(self, root: str | os.PathLike[str], run: str | os.PathLike[str] | None = None) -> None:
+        object.__setattr__(self, "_root", os.fspath(root))
+        object.__setattr__(self, "_run", None if run is None else os.fspath(run))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, StorePaths)
+        return (self.root, self.run) == (other.root, other.run)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.run))
+
+    def __repr__(self) -> str:
+        return f"StorePaths(root={self.root!r}, run={self.run!r})"
+
+    def __reduce__(self) -> tuple[type[StorePaths], tuple[str, str | None]]:
+        return (StorePaths, (self._root, self._run))
 
     @classmethod
-    def at(cls, root: Path | None = None) -> StorePaths:
-        r = Path(root) if root is not None else default_root()
-        return cls(root=r, run=default_run_root(r))
+    def at(cls, root: str | os.PathLike[str] | None = None) -> StorePaths:
+        return cls(root if root is not None else _default_root(), os.environ.get("MOCKER_RUNROOT") or None)
+
+    @property
+    def root(self) -> Path:
+        from pathlib import Path
+
+        return Path(self._root)
+
+    @property
+    def run(self) -> Path:
+        if self._run is None:
+            return _run_beside(self.root)
+        from pathlib import Path
+
+        return Path(self._run)
+
+    def text(self, *names: str) -> str:
+        """The root, or ``<root>/<names...>``, as text: for the start-up path, which avoids ``pathlib``."""
+        return os.path.join(self._root, *names)
 
     @property
     def blobs(self) -> Path:
@@ -48,11 +119,11 @@ class StorePaths:
 
     @property
     def index_json(self) -> Path:
-        return self.root / "index.json"
+        return self.root / INDEX_FILE
 
     @property
     def oci_layout(self) -> Path:
-        return self.root / "oci-layout"
+        return self.root / OCI_LAYOUT_FILE
 
     @property
     def layers(self) -> Path:
@@ -73,7 +144,7 @@ class StorePaths:
 
     @property
     def db(self) -> Path:
-        return self.root / "mocker.db"
+        return self.root / DB_FILE
 
     @property
     def lock(self) -> Path:

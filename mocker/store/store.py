@@ -1,18 +1,23 @@
-"""The store handle every engine function works on: paths, the metadata DB and the blob store."""
+"""The store handle every engine function works on: paths, the metadata DB and the blob store.
+
+Start-up cost: ``images`` opens a store and reads only the DB, so opening works on text paths and the
+blob store (hashlib), ``json``, ``tempfile``, ``pathlib`` and the lock module are imported when first used.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-import tempfile
-from contextlib import AbstractContextManager
-from pathlib import Path
 
-from mocker.store.blobs import BlobStore
 from mocker.store.db import connect
-from mocker.store.locks import file_lock
-from mocker.store.paths import StorePaths
+from mocker.store.paths import DB_FILE, INDEX_FILE, OCI_LAYOUT_FILE, StorePaths
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+
+    from mocker.store.blobs import BlobStore
 
 OCI_LAYOUT = {"imageLayoutVersion": "1.0.0"}
 INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json"
@@ -21,23 +26,33 @@ INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json"
 class Store:
     def __init__(self, paths: StorePaths) -> None:
         self.paths = paths
-        self.blobs = BlobStore(paths.blobs, paths.tmp)
+        self._blobs: BlobStore | None = None
         self._db: sqlite3.Connection | None = None
 
     @classmethod
     def open(cls, root: str | os.PathLike[str] | None = None) -> Store:
-        paths = StorePaths.at(Path(root) if root is not None else None)
-        paths.root.mkdir(parents=True, exist_ok=True, mode=0o711)
-        if not paths.oci_layout.exists():
+        paths = StorePaths.at(root)
+        os.makedirs(paths.text(), mode=0o711, exist_ok=True)
+        if not os.path.exists(paths.text(OCI_LAYOUT_FILE)):
+            import json
+
             atomic_write(paths.oci_layout, json.dumps(OCI_LAYOUT).encode())
-        if not paths.index_json.exists():
+        if not os.path.exists(paths.text(INDEX_FILE)):
             atomic_write(paths.index_json, _index_bytes([]))
         return cls(paths)
 
     @property
+    def blobs(self) -> BlobStore:
+        if self._blobs is None:
+            from mocker.store.blobs import BlobStore
+
+            self._blobs = BlobStore(self.paths.blobs, self.paths.tmp)
+        return self._blobs
+
+    @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = connect(self.paths.db)
+            self._db = connect(self.paths.text(DB_FILE))
         return self._db
 
     def close(self) -> None:
@@ -46,6 +61,8 @@ class Store:
             self._db = None
 
     def lock(self, *, shared: bool = False) -> AbstractContextManager[None]:
+        from mocker.store.locks import file_lock
+
         return file_lock(self.paths.lock, shared=shared)
 
     def write_index(self, manifests: list[dict[str, object]]) -> None:
@@ -54,12 +71,17 @@ class Store:
 
 
 def _index_bytes(manifests: list[dict[str, object]]) -> bytes:
+    import json
+
     doc = {"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": manifests}
     return json.dumps(doc, indent=2).encode() + b"\n"
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write-then-rename: readers see the old or the new file, never half of one."""
+    import tempfile
+    from pathlib import Path
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -11,6 +11,7 @@ from mocker.image.reference import (
     parse_docker_ref,
     parse_reference,
     parse_repository,
+    split_stored_name,
     validate_digest,
 )
 
@@ -289,3 +290,43 @@ def test_reference_is_frozen() -> None:
     with pytest.raises(AttributeError):
         ref.tag = "x"  # type: ignore[misc]
     assert hash(ref) == hash(parse_reference("docker.io/library/busybox:latest"))
+
+
+# --- names read back from the store ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("default_tag", [True, False])
+@pytest.mark.parametrize("text", [v[0] for v in VALID])
+def test_split_stored_name_agrees_with_the_parser(text: str, default_tag: bool) -> None:
+    stored = str(parse_reference(text))  # what the store writes: normalised, with its domain
+    ref = parse_reference(stored, default_tag=default_tag)
+    assert split_stored_name(stored, default_tag=default_tag) == (ref.name, ref.familiar_name, ref.tag)
+    name_only = parse_reference(stored).name  # a repository alone, and with a digest (repo digests)
+    assert split_stored_name(name_only, default_tag=default_tag) == (
+        name_only, ref.familiar_name, "latest" if default_tag else None)
+    assert split_stored_name(f"{name_only}@{SHA}", default_tag=default_tag) == (name_only, ref.familiar_name, None)
+
+
+@pytest.mark.parametrize(
+    ("stored", "parts"),
+    [
+        ("docker.io/library/busybox:latest", ("docker.io/library/busybox", "busybox", "latest")),
+        ("docker.io/library/a/b:1", ("docker.io/library/a/b", "library/a/b", "1")),
+        ("docker.io/user/app:v2", ("docker.io/user/app", "user/app", "v2")),
+        ("localhost:5000/a/b", ("localhost:5000/a/b", "localhost:5000/a/b", "latest")),
+        ("localhost:5000/a/b:1.0", ("localhost:5000/a/b", "localhost:5000/a/b", "1.0")),
+        ("docker.io/library/redis@" + SHA2, ("docker.io/library/redis", "redis", None)),
+        ("[2001:db8::1]:5000/repo:tag@" + SHA, ("[2001:db8::1]:5000/repo", "[2001:db8::1]:5000/repo", "tag")),
+    ],
+)
+def test_split_stored_name(stored: str, parts: tuple[str, str, str | None]) -> None:
+    assert split_stored_name(stored) == parts
+
+
+def test_reference_equality_and_replacement_keep_dataclass_semantics() -> None:
+    ref = parse_reference("busybox:1@" + SHA)
+    assert ref == R(HUB, "library/busybox", "1", SHA) and ref != ("docker.io", "library/busybox", "1", SHA)
+    assert ref.name_only() == R(HUB, "library/busybox")
+    assert ref.with_tag("2") == R(HUB, "library/busybox", "2", SHA)
+    assert repr(R(HUB, "x")) == "Reference(domain='docker.io', path='x', tag=None, digest=None)"
+    assert len({ref, R(HUB, "library/busybox", "1", SHA)}) == 1
