@@ -51,6 +51,15 @@ def _ls(ctx: Context, p: Parsed) -> int:
         filters.setdefault("reference", []).append(p.args[0])
     rows: list[dict[str, Any]] = []
     recs = db.list_images(store.db)
+    held = db.tagged_index_members(store.db)
+    if held or not p.all:
+        # Platform images of a tagged multi-platform image are listed once, under the index's tag
+        # (as Docker's containerd store does); -a shows them too.
+        recs = [r for r in recs if r.tags or r.manifest_digest not in held or p.all]
+    if store.db.execute("SELECT 1 FROM tags WHERE index_digest IS NOT NULL LIMIT 1").fetchone():
+        from mocker.engine.images import tagged_index_records
+
+        recs += tagged_index_records(store)
     recs.sort(key=lambda r: parse_time(r.created) or r.added_at, reverse=True)
     for rec in recs:
         if filters and not matches_filters(store, rec, filters):

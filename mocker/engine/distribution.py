@@ -71,7 +71,8 @@ def _pull_one(store: Store, client: Any, ref: Any, platform: str | None, progres
         )
         tags = () if ref.digest else (str(ref),)
         top_digest = fetched.index_digest or fetched.manifest_digest
-        rec = register_image(store, fetched.manifest_digest, tags=tags, repo_digest=(ref.name, top_digest))
+        rec = register_image(store, fetched.manifest_digest, tags=tags, repo_digest=(ref.name, top_digest),
+                             progress=progress)
     return PullResult(reference=str(ref), familiar=ref.familiar(), digest=top_digest, image_id=rec.id,
                       updated=before is None or before.id != rec.id)
 

@@ -68,8 +68,7 @@ def _remove_one(store: Store, name: str, force: bool, report: RemoveReport) -> N
                 db.delete_tag(conn, t)
                 report.untagged.append(_familiar(t))
             if conn.execute("SELECT 1 FROM tags WHERE index_digest = ?", (idx.digest,)).fetchone() is None:
-                db.delete_index(conn, idx.digest)
-                report.deleted.append(idx.digest)
+                _delete_index(store, idx.digest, report)
         sync_layout_index(store)
         return
     rec = find_image(store, name)
@@ -98,6 +97,22 @@ def _remove_one(store: Store, name: str, force: bool, report: RemoveReport) -> N
         raise Conflict(f"conflict: unable to delete {name} (must be forced) - image is being used by "
                        f"stopped container {users[0][:12]}")
     _delete_image(store, rec, report)
+
+
+def _delete_index(store: Store, digest: str, report: RemoveReport) -> None:
+    """Delete an index and the platform images only it kept (untagged, in no other tagged index)."""
+    conn = store.db
+    members = db.index_manifests(conn, digest)
+    db.delete_index(conn, digest)
+    report.deleted.append(digest)
+    still_held = db.tagged_index_members(conn)
+    for m in members:
+        image_id = db.find_by_manifest(conn, m)
+        rec = db.get_image(conn, image_id) if image_id else None
+        if rec is None or rec.tags or m in still_held or _in_use_by_containers(store, rec.id):
+            continue
+        db.delete_image(conn, rec.id)
+        report.deleted.append(rec.id)
 
 
 def _names_tag(name: str, rec: ImageRecord) -> str | None:
@@ -187,7 +202,20 @@ def prune(store: Store, *, all_images: bool = False, filters: dict[str, list[str
     from mocker.engine.image_filters import matches_filters
 
     report = RemoveReport()
+    for idx in db.list_indexes(store.db):
+        if idx.tags and not (all_images and not filters):
+            continue
+        with transaction(store.db):
+            report.untagged += [_familiar(t) for t in idx.tags]
+            _delete_index(store, idx.digest, report)
+    if report.deleted:
+        sync_layout_index(store)
+    held = db.tagged_index_members(store.db)
     for rec in db.list_images(store.db):
+        if rec.manifest_digest in held:
+            continue  # part of a tagged multi-platform image: not dangling
+        if rec.id in report.deleted:
+            continue
         if not all_images and rec.tags:
             continue
         if _in_use_by_containers(store, rec.id):

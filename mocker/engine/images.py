@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,7 @@ def register_image(
     *,
     tags: tuple[str, ...] = (),
     repo_digest: tuple[str, str] | None = None,
+    progress: Callable[[Any], None] | None = None,
 ) -> ImageRecord:
     """Make an image whose manifest, config and layer blobs are in the blob store visible."""
     from mocker.engine.layers import ensure_layers, layer_sizes
@@ -65,7 +67,7 @@ def register_image(
     for layer in layer_descriptors(manifest):
         if not store.blobs.has(layer.digest):
             raise ImageNotFound(f"layer {layer.digest} of image {manifest_digest} is not in the store")
-    chains = ensure_layers(store, manifest, config)
+    chains = ensure_layers(store, manifest, config, progress)
     rec = ImageRecord(
         id=cdesc.digest, manifest_digest=manifest_digest, manifest_media_type=mt,
         created=config.get("created"), size=layer_sizes(store, chains),
@@ -89,8 +91,10 @@ def register_index(store: Store, index_digest: str, *, tags: tuple[str, ...] = (
     mt = media_type_of(doc)
     if not is_index(mt):
         raise InvalidReference(f"{index_digest} is not an image index")
+    members = [e["digest"] for e in doc.get("manifests", []) if isinstance(e, dict) and "digest" in e]
     with transaction(store.db) as conn:
         db.insert_index(conn, index_digest, mt)
+        db.set_index_manifests(conn, index_digest, members)
         for t in tags:
             db.set_tag(conn, t, index_digest=index_digest)
     sync_layout_index(store)
@@ -256,3 +260,37 @@ def image_config(store: Store, rec: ImageRecord) -> dict[str, Any]:
 
 def layer_diff_ids(store: Store, rec: ImageRecord) -> list[str]:
     return diff_ids(image_config(store, rec))
+
+
+def tagged_index_records(store: Store) -> list[ImageRecord]:
+    """One record per tagged multi-platform image, shaped like an image for ``images`` to list.
+
+    ``id`` is the index digest (what Docker shows for such images), ``size``/``created`` add up and
+    take the newest of the platform images present, and ``manifest_digest`` names the host's platform
+    image (or the first present) so that label filters read a real config.
+    """
+    from mocker.image.platform import best_match, host_platform
+    from mocker.image.platform import parse_platform as _parse
+
+    out = []
+    for idx in db.list_indexes(store.db):
+        if not idx.tags:
+            continue
+        members = []
+        for m in db.index_manifests(store.db, idx.digest):
+            image_id = db.find_by_manifest(store.db, m)
+            rec = db.get_image(store.db, image_id) if image_id else None
+            if rec is not None:
+                members.append(rec)
+        if not members:
+            continue
+        plats = [_parse(f"{r.os}/{r.architecture}" + (f"/{r.variant}" if r.variant else "")) for r in members]
+        best = best_match(host_platform(), plats)
+        pick = members[best if best is not None else 0]
+        created = max((r.created or "" for r in members), default="") or None
+        out.append(ImageRecord(
+            id=idx.digest, manifest_digest=pick.manifest_digest, manifest_media_type=idx.media_type,
+            created=created, size=sum(r.size for r in members), os=pick.os, architecture=pick.architecture,
+            variant=pick.variant, added_at=idx.added_at, tags=idx.tags, repo_digests=(),
+        ))
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,12 @@ from mocker.store import images as db
 from mocker.store.store import Store
 
 
-def ensure_layers(store: Store, manifest: dict[str, Any], config: dict[str, Any]) -> list[str]:
-    """Unpack the image's layers that are not unpacked yet; returns the chain IDs, base first."""
+def ensure_layers(store: Store, manifest: dict[str, Any], config: dict[str, Any],
+                  progress: Callable[[Any], None] | None = None) -> list[str]:
+    """Unpack the image's layers that are not unpacked yet; returns the chain IDs, base first.
+
+    ``progress`` gets Docker's "Pull complete" for each layer unpacked now.
+    """
     from mocker.image.layers import open_layer, unpack_layer
 
     descs = layer_descriptors(manifest)
@@ -55,6 +60,10 @@ def ensure_layers(store: Store, manifest: dict[str, Any], config: dict[str, Any]
                     raise
                 shutil.rmtree(tmp, ignore_errors=True)  # another process unpacked it first
             db.record_layer(store.db, chain, diff, parent, result.size)
+            if progress is not None:
+                from mocker.registry.progress import ProgressEvent, short_id
+
+                progress(ProgressEvent(id=short_id(desc.digest), status="Pull complete"))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

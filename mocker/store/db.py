@@ -61,6 +61,15 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
+    # 2: which platform manifests an index holds, so listing and pruning need not read index blobs
+    """
+    CREATE TABLE index_manifests (
+        index_digest TEXT NOT NULL REFERENCES indexes(digest) ON DELETE CASCADE,
+        manifest_digest TEXT NOT NULL,
+        PRIMARY KEY (index_digest, manifest_digest)
+    );
+    CREATE INDEX index_manifests_manifest ON index_manifests(manifest_digest);
+    """,
 )
 
 

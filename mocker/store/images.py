@@ -229,6 +229,22 @@ def delete_image(conn: sqlite3.Connection, image_id: str) -> None:
         conn.execute("DELETE FROM images WHERE id = ?", (image_id,))
 
 
+def set_index_manifests(conn: sqlite3.Connection, index_digest: str, manifests: list[str]) -> None:
+    conn.executemany("INSERT OR IGNORE INTO index_manifests (index_digest, manifest_digest) VALUES (?,?)",
+                     [(index_digest, m) for m in manifests])
+
+
+def index_manifests(conn: sqlite3.Connection, index_digest: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT manifest_digest FROM index_manifests WHERE index_digest = ?", (index_digest,))]
+
+
+def tagged_index_members(conn: sqlite3.Connection) -> set[str]:
+    """Manifest digests held by an index that has a tag: those images are not dangling."""
+    return {r[0] for r in conn.execute(
+        "SELECT DISTINCT m.manifest_digest FROM index_manifests m JOIN tags t ON t.index_digest = m.index_digest")}
+
+
 def delete_index(conn: sqlite3.Connection, digest: str) -> None:
     with transaction(conn):
         conn.execute("DELETE FROM tags WHERE index_digest = ?", (digest,))

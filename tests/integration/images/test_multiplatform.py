@@ -63,3 +63,24 @@ def test_foreign_single_platform_image_pulls_without_platform_flag(cli, make_ima
     assert json.loads(cli("image", "inspect", ref).out)[0]["Architecture"] == "arm64"
     r = cli("pull", "--platform", "linux/amd64", ref)
     assert r.code == 1 and "does not match the specified platform" in r.err
+
+
+def test_multiplatform_tag_lists_once_and_survives_prune(cli, make_index):
+    index_digest = make_index("multi:1")
+    rows = cli("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").out.splitlines()
+    assert rows == [f"multi:1 {index_digest[7:19]}"]
+    assert len(cli("images", "-qa").out.split()) == 3  # the index and its two platform images
+    assert cli("image", "prune", "-f").out == "Total reclaimed space: 0B\n"
+    assert json.loads(cli("image", "inspect", "multi:1").out)[0]["Architecture"] == "amd64"
+    r = cli("rmi", "multi:1")
+    assert r.code == 0
+    assert r.out.splitlines()[0] == "Untagged: multi:1"
+    assert f"Deleted: {index_digest}" in r.out and r.out.count("Deleted: ") == 3
+    assert cli("images", "-qa").out == ""
+
+
+def test_prune_all_removes_multiplatform_images(cli, make_index):
+    make_index("multi:2")
+    r = cli("image", "prune", "-af")
+    assert "untagged: multi:2" in r.out
+    assert cli("images", "-qa").out == ""

@@ -51,3 +51,4 @@ def test_pull_without_terminal_prints_plain_lines(cli, make_image, registry):
     lines = out.splitlines()
     assert lines[0] == f"plain: Pulling from {ref.split('/', 1)[1].rsplit(':', 1)[0]}"
     assert any(line.endswith(": Download complete") for line in lines)
+    assert any(line.endswith(": Pull complete") for line in lines)
