@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from mocker.cli.command import Command
 from mocker.cli.flags import Flag
-from mocker.cli.output import print_formatted, print_json, render_each
+from mocker.cli.output import print_formatted, print_inspected
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # start-up cost: ``typing`` is not imported by ``images``
@@ -175,13 +175,7 @@ def inspect_images(ctx: Context, names: list[str]) -> tuple[list[dict[str, Any]]
 
 def _inspect(ctx: Context, p: Parsed) -> int:
     docs, missing = inspect_images(ctx, p.args)
-    if p.format:
-        render_each(ctx, p.format, docs)
-    else:
-        print_json(ctx, docs)
-    for m in missing:
-        ctx.err(f"Error: No such image: {m}")
-    return 1 if missing else 0
+    return print_inspected(ctx, docs, missing, p.format, missing_message="No such image")
 
 
 INSPECT = Command(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mocker.cli.command import Command, Context
 from mocker.cli.flags import Flag, Parsed
-from mocker.cli.output import print_json, render_each
+from mocker.cli.output import print_inspected
 from mocker.errors import NotSupported
 
 
@@ -14,13 +14,7 @@ def _inspect(ctx: Context, p: Parsed) -> int:
     if p.type and p.type != "image":
         raise NotSupported(f"--type {p.type}", "only images exist in this version of mocker")
     docs, missing = inspect_images(ctx, p.args)
-    if p.format:
-        render_each(ctx, p.format, docs)
-    else:
-        print_json(ctx, docs)
-    for m in missing:
-        ctx.err(f"Error: No such object: {m}")
-    return 1 if missing else 0
+    return print_inspected(ctx, docs, missing, p.format, missing_message="No such object")
 
 
 INSPECT = Command(

@@ -58,3 +58,15 @@ def report_errors(ctx: Context, errors: Sequence[Exception], *, on_error: Callab
     if errors and on_error:
         on_error()
     return 1 if errors else 0
+
+
+def print_inspected(ctx: Context, docs: Sequence[Any], missing: Sequence[str], fmt: str | None, *,
+                    missing_message: str) -> int:
+    """Every ``inspect`` verb: what was found (JSON or ``--format``), then one error per missing name."""
+    if fmt:
+        render_each(ctx, fmt, docs)
+    else:
+        print_json(ctx, docs)
+    for m in missing:
+        ctx.err(f"Error: {missing_message}: {m}")
+    return 1 if missing else 0
