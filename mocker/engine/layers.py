@@ -26,8 +26,6 @@ def ensure_layers(store: Store, manifest: dict[str, Any], config: dict[str, Any]
 
     ``progress`` gets Docker's "Pull complete" for each layer unpacked now.
     """
-    from mocker.image.layers import open_layer, unpack_layer
-
     descs = layer_descriptors(manifest)
     diffs = diff_ids(config)
     if len(descs) != len(diffs):
@@ -35,40 +33,63 @@ def ensure_layers(store: Store, manifest: dict[str, Any], config: dict[str, Any]
             f"image config lists {len(diffs)} layers (rootfs.diff_ids) but the manifest has {len(descs)}"
         )
     chains = chain_ids(diffs)
-    parent: str | None = None
-    for desc, diff, chain in zip(descs, diffs, chains, strict=True):
-        final = store.paths.layer_dir(chain)
-        if db.has_layer(store.db, chain) and final.is_dir():
-            parent = chain
-            continue
-        store.paths.layers.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=store.paths.layers))
-        try:
-            (tmp / "diff").mkdir()
-            with store.blobs.open(desc.digest) as raw:
-                stream = open_layer(raw, desc.media_type)
-                result = unpack_layer(stream, tmp / "diff")
-            if result.diff_id != diff:
-                raise StoreError(
-                    f"layer {desc.digest} does not match the image config: diff_id {result.diff_id}, "
-                    f"expected {diff}"
-                )
+    todo = [
+        (desc, diff, chain, chains[i - 1] if i else None)
+        for i, (desc, diff, chain) in enumerate(zip(descs, diffs, chains, strict=True))
+        if not (db.has_layer(store.db, chain) and store.paths.layer_dir(chain).is_dir())
+    ]
+    if not todo:
+        return chains
+    store.paths.layers.mkdir(parents=True, exist_ok=True)
+    # Each layer goes into a directory of its own, so they unpack in parallel: zlib, zstd and
+    # hashlib release the GIL. The DB is written from this thread only.
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, min(len(todo), os.cpu_count() or 1, 4))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mocker-unpack") as pool:
+        futures = [pool.submit(_unpack_one, store, desc, diff, chain) for desc, diff, chain, _ in todo]
+        error: BaseException | None = None
+        for (desc, diff, chain, parent), fut in zip(todo, futures, strict=True):
             try:
-                os.rename(tmp, final)
-            except OSError:
-                if not final.is_dir():
-                    raise
-                shutil.rmtree(tmp, ignore_errors=True)  # another process unpacked it first
-            db.record_layer(store.db, chain, diff, parent, result.size)
+                size = fut.result()
+            except BaseException as e:  # noqa: BLE001 - reported after the others finished
+                error = error or e
+                continue
+            db.record_layer(store.db, chain, diff, parent, size)
             if progress is not None:
                 from mocker.registry.progress import ProgressEvent, short_id
 
                 progress(ProgressEvent(id=short_id(desc.digest), status="Pull complete"))
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        parent = chain
+    if error is not None:
+        raise error
     return chains
+
+
+def _unpack_one(store: Store, desc: Descriptor, diff: str, chain: str) -> int:
+    """Unpack one layer beside its final place and rename it there once it proved to be ``diff``."""
+    from mocker.image.layers import open_layer, unpack_layer
+
+    final = store.paths.layer_dir(chain)
+    tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=store.paths.layers))
+    try:
+        (tmp / "diff").mkdir()
+        with store.blobs.open(desc.digest) as raw:
+            stream = open_layer(raw, desc.media_type)
+            result = unpack_layer(stream, tmp / "diff")
+        if result.diff_id != diff:
+            raise StoreError(
+                f"layer {desc.digest} does not match the image config: diff_id {result.diff_id}, expected {diff}"
+            )
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not final.is_dir():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # another process unpacked it first
+        return result.size
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def layer_sizes(store: Store, chains: list[str]) -> int:
@@ -95,9 +116,10 @@ def remove_unused_layers(store: Store, used: set[str]) -> list[str]:
         db.delete_layer(store.db, chain)
         shutil.rmtree(path, ignore_errors=True)
         removed.append(chain)
-    # Leftovers of killed unpacks.
+    # Leftovers of killed unpacks, and layers a killed pull renamed into place but never recorded.
     if store.paths.layers.is_dir():
+        known = {store.paths.layer_dir(r["chain_id"]).name for r in db.list_layers(store.db)}
         for p in store.paths.layers.iterdir():
-            if p.name.startswith(".unpack-"):
+            if p.name.startswith(".unpack-") or (len(p.name) == 64 and p.name not in known):
                 shutil.rmtree(p, ignore_errors=True)
     return removed

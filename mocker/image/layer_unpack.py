@@ -136,7 +136,8 @@ def unpack_layer(
         unpacker = _Unpacker(root_fd, mode=mode, preserve_owner=preserve_owner)
         try:
             tar = tarfile.open(
-                fileobj=cast(BinaryIO, hashing), mode="r|", encoding="utf-8", errors="surrogateescape"
+                fileobj=cast(BinaryIO, hashing), mode="r|", encoding="utf-8", errors="surrogateescape",
+                bufsize=_CHUNK,
             )
         except tarfile.ReadError as exc:
             if hashing.size:
