@@ -78,7 +78,7 @@ def make_image(mocker_env: dict[str, str]) -> Callable[..., str]:
     from mocker.store.store import Store
 
     def build(layers: list[dict[str, bytes | None]], *, tag: str | None = None, arch: str = "amd64",
-              labels: dict[str, str] | None = None) -> str:
+              labels: dict[str, str] | None = None, created: str = "2024-01-01T00:00:00Z") -> str:
         store = Store.open(mocker_env["MOCKER_ROOT"])
         try:
             descs, diffs = [], []
@@ -90,7 +90,7 @@ def make_image(mocker_env: dict[str, str]) -> Callable[..., str]:
                 import hashlib
 
                 diffs.append("sha256:" + hashlib.sha256(raw).hexdigest())
-            config = {"architecture": arch, "os": "linux", "created": "2024-01-01T00:00:00Z",
+            config = {"architecture": arch, "os": "linux", "created": created,
                       "config": {"Cmd": ["/bin/sh"], "Labels": labels or {}},
                       "rootfs": {"type": "layers", "diff_ids": diffs},
                       "history": [{"created": "2024-01-01T00:00:00Z", "created_by": f"layer {i}"}

@@ -119,3 +119,15 @@ def test_version_info_df(cli, busybox_image):
     df = cli("system", "df").out.splitlines()
     assert df[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
     assert df[1].split()[:2] == ["Images", "1"]
+
+
+def test_before_and_since_filters_use_creation_time(cli, make_image):
+    make_image([{"a": b"1"}], tag="old:1", created="2020-01-01T00:00:00Z")
+    make_image([{"b": b"2"}], tag="mid:1", created="2022-01-01T00:00:00Z")
+    make_image([{"c": b"3"}], tag="new:1", created="2024-01-01T00:00:00Z")
+    fmt = ("--format", "{{.Repository}}")
+    assert cli("images", *fmt, "-f", "before=mid:1").out == "old\n"
+    assert cli("images", *fmt, "-f", "since=mid:1").out == "new\n"
+    assert cli("images", *fmt).out == "new\nmid\nold\n"  # newest first, like Docker
+    r = cli("images", "-f", "before=nosuch")
+    assert r.code == 1 and "No such image: nosuch" in r.err

@@ -67,3 +67,32 @@ def test_interactive_login_without_tty_is_refused(cli, auth_registry):
     r = cli("login", auth_registry.host)
     assert r.code == 1
     assert "non TTY" in r.err
+
+
+def test_login_through_credential_helper_keeps_secret_out_of_config(cli, auth_registry, mocker_env, tmp_path,
+                                                                   monkeypatch, busybox_image):
+    import sys
+
+    from support.credhelper import install
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    db = tmp_path / "helper.json"
+    install(bindir, db, sys.executable)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_CRED_DB", str(db))
+    cfg = _config(mocker_env)
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text(json.dumps({"credsStore": "test"}))
+
+    r = cli("login", "-u", auth_registry.user, "--password-stdin", auth_registry.host,
+            stdin=auth_registry.password)
+    assert r.code == 0, r.err
+    assert auth_registry.password not in cfg.read_text()
+    assert json.loads(db.read_text())[auth_registry.host] == [auth_registry.user, auth_registry.password]
+
+    ref = f"{auth_registry.host}/{unique_repo()}:helper"
+    assert cli("tag", "busybox", ref).code == 0
+    assert cli("push", ref).code == 0  # credentials come from the helper's "get"
+    assert cli("logout", auth_registry.host).code == 0
+    assert auth_registry.host not in json.loads(db.read_text())

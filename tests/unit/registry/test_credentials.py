@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.credhelper import HELPER  # noqa: E402
 
 from mocker.errors import InvalidArgument, RegistryError
 from mocker.registry.credentials import (
@@ -20,44 +21,6 @@ from mocker.registry.credentials import (
     get_credentials,
     store_credentials,
 )
-
-# A real credential helper speaking docker/docker-credential-helpers' protocol, keeping its secrets in
-# a JSON file and logging every call (action, stdin) so the tests can check what mocker sent.
-HELPER = """\
-#!{python}
-import json, os, sys
-db = os.environ["FAKE_CRED_DB"]
-action = sys.argv[1] if len(sys.argv) == 2 else "?"
-data = sys.stdin.read()
-with open(db + ".log", "a") as log:
-    log.write(json.dumps([sys.argv[1:], data]) + "\\n")
-try:
-    with open(db) as f:
-        store = json.load(f)
-except FileNotFoundError:
-    store = {{}}
-if os.environ.get("FAKE_CRED_FAIL"):
-    print(os.environ["FAKE_CRED_FAIL"])
-    sys.exit(1)
-if action == "get":
-    if data not in store:
-        print("credentials not found in native keychain")
-        sys.exit(1)
-    user, secret = store[data]
-    json.dump({{"ServerURL": data, "Username": user, "Secret": secret}}, sys.stdout)
-elif action == "store":
-    creds = json.loads(data)
-    store[creds["ServerURL"]] = [creds["Username"], creds["Secret"]]
-elif action == "erase":
-    if data not in store:
-        print("credentials not found in native keychain")
-        sys.exit(1)
-    del store[data]
-else:
-    sys.exit(2)
-with open(db, "w") as f:
-    json.dump(store, f)
-"""
 
 
 @pytest.fixture
