@@ -82,8 +82,13 @@ def _ls(ctx: Context, p: Parsed) -> int:
             for t in rec.tags:
                 name, familiar_name, tag = split_stored_name(t)
                 pairs.append((familiar_name, tag or "<none>", digests.get(name, "<none>")))
+        patterns = filters.get("reference")
+        if patterns:
+            from fnmatch import fnmatchcase
         for repo, tag, digest in pairs:
-            if filters.get("reference") and tag == "<none>" and rec.tags:
+            # Docker lists only the tags that match a reference filter, not every tag of the image.
+            if patterns and not any(fnmatchcase(repo, pat) or fnmatchcase(f"{repo}:{tag}", pat)
+                                    for pat in patterns):
                 continue
             rows.append({**base, "Repository": repo, "Tag": tag, "Digest": digest})
     if p.quiet:
