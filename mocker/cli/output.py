@@ -38,7 +38,7 @@ def print_formatted(
     from mocker.format.table import render_template_table
 
     chosen = default if not fmt or fmt == "table" else fmt
-    text = render_template_table(chosen, items, dict(headers))
+    text = render_template_table(chosen, items, dict(headers), missing_key="error")
     if text:
         ctx.stdout.write(text if text.endswith("\n") else text + "\n")
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
+    from mocker.format.template import MissingKey
+
 MIN_WIDTH = 10
 PADDING = 3
 
@@ -122,16 +124,18 @@ def render_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return tabwrite("".join(line + "\n" for line in lines))
 
 
-def render_template_table(fmt: str, items: Iterable[Any], headers: Mapping[str, str]) -> str:
+def render_template_table(fmt: str, items: Iterable[Any], headers: Mapping[str, str], *,
+                          missing_key: MissingKey = "default") -> str:
     """Render ``items`` with a ``--format`` value, as docker/cli's ``formatter.Context.Write`` does.
 
     ``table {{.Repository}}\\t{{.Tag}}`` prints a header row, made by running the template over
     ``headers`` (field name -> column title, e.g. ``{"Repository": "REPOSITORY"}``), then one row per
     item, all aligned by the tabwriter. Any other format prints one line per item, unaligned. A
-    template error raises ``InvalidArgument`` before anything is returned.
+    template error raises ``InvalidArgument`` before anything is returned. Listing rows stand for
+    Docker's Go structs, so callers pass ``missing_key="error"``: an unknown field is an error there.
     """
     template = compile_template(prepare_format(fmt))
-    body = "".join(template.render(item) + "\n" for item in items)
+    body = "".join(template.render(item, missing_key=missing_key) + "\n" for item in items)
     if not is_table(fmt):
         return body
     return tabwrite(template.render_header(headers) + "\n" + body)

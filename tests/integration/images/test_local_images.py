@@ -131,3 +131,11 @@ def test_before_and_since_filters_use_creation_time(cli, make_image):
     assert cli("images", *fmt).out == "new\nmid\nold\n"  # newest first, like Docker
     r = cli("images", "-f", "before=nosuch")
     assert r.code == 1 and "No such image: nosuch" in r.err
+
+
+def test_unknown_template_field_is_an_error_not_a_blank(cli, busybox_image):
+    r = cli("images", "--format", "{{.Nope}}")
+    assert r.code == 1
+    assert r.err.startswith('Error: template parsing error: template: :1:2: executing "" at <.Nope>')
+    r = cli("images", "--format", "{{.ID")
+    assert r.code == 1 and "unclosed action" in r.err
