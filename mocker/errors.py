@@ -8,8 +8,9 @@ code or HTTP status is chosen at the edge (``cli/main.py``, ``api/errors.py``) f
     MockerError
     ├─ UsageError        unknown flag, bad value, wrong argument count          (exit 125)
     ├─ NotSupported      "<flag/command> is not supported by mocker (<reason>)"  (exit 125)
-    ├─ NotFound          ImageNotFound, ContainerNotFound, ...                    (HTTP 404)
+    ├─ NotFound          ImageNotFound, ContainerNotFound, VolumeNotFound, ...    (HTTP 404)
     ├─ Conflict          name in use, image in use                                (HTTP 409)
+    │   └─ VolumeInUse   "remove NAME: volume is in use - [CONTAINER...]"
     ├─ InvalidArgument   malformed reference, archive, template                   (HTTP 400)
     │   └─ InvalidReference
     ├─ RegistryError     transport, unknown manifest, digest mismatch
@@ -69,8 +70,25 @@ class ContainerNotFound(NotFound):
     pass
 
 
+class VolumeNotFound(NotFound):
+    """moby's wording: ``get NAME: no such volume``."""
+
+    def __init__(self, name: str, *, op: str = "get") -> None:
+        super().__init__(f"{op} {name}: no such volume")
+        self.name = name
+
+
 class Conflict(MockerError):
     http_status = 409
+
+
+class VolumeInUse(Conflict):
+    """A volume some container references cannot be removed (moby's OpErr wording)."""
+
+    def __init__(self, name: str, containers: tuple[str, ...] | list[str]) -> None:
+        super().__init__(f"remove {name}: volume is in use - [{', '.join(containers)}]")
+        self.name = name
+        self.containers = tuple(containers)
 
 
 class InvalidArgument(MockerError):
@@ -91,6 +109,18 @@ class AuthError(RegistryError):
 
 class OCIRuntimeError(MockerError):
     exit_code = 125
+
+
+class CannotInvoke(OCIRuntimeError):
+    """The container's command exists but cannot be run ("permission denied"): Docker exits 126."""
+
+    exit_code = 126
+
+
+class CommandNotFound(OCIRuntimeError):
+    """The container's command does not exist ("executable file not found"): Docker exits 127."""
+
+    exit_code = 127
 
 
 class StoreError(MockerError):

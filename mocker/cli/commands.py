@@ -39,6 +39,15 @@ COMMANDS: dict[str, str] = {
     "info": "mocker.cli.system:INFO",
     "system info": "mocker.cli.system:INFO",
     "system df": "mocker.cli.system:DF",
+    # volumes
+    "volume create": "mocker.cli.volumes:CREATE",
+    "volume ls": "mocker.cli.volumes:LS",
+    "volume list": "mocker.cli.volumes:LS",
+    "volume inspect": "mocker.cli.volumes:INSPECT",
+    "volume rm": "mocker.cli.volumes:RM",
+    "volume remove": "mocker.cli.volumes:RM",
+    "volume prune": "mocker.cli.volumes:PRUNE",
+    "volume update": "mocker.cli.volumes:UPDATE",
 }
 
 # Groups whose bare name lists their subcommands (``mocker image``).
@@ -75,6 +84,6 @@ UNSUPPORTED: dict[str, str] = {
 NOT_YET: tuple[str, ...] = (
     "run", "create", "start", "stop", "restart", "kill", "rm", "ps", "logs", "exec", "attach", "wait",
     "top", "port", "rename", "pause", "unpause", "cp", "diff", "commit", "export", "stats", "update",
-    "container", "volume", "network", "build", "builder", "manifest", "compose", "events",
+    "container", "network", "build", "builder", "manifest", "compose", "events",
     "system prune", "system events", "system service", "image build",
 )

@@ -70,6 +70,45 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX index_manifests_manifest ON index_manifests(manifest_digest);
     """,
+    # 3: containers, volumes and which container uses which volume
+    """
+    CREATE TABLE containers (
+        id TEXT PRIMARY KEY,                 -- 64 hex
+        name TEXT NOT NULL UNIQUE,           -- without Docker's leading "/"
+        image_id TEXT NOT NULL,              -- config digest (kept even if the image is removed with -f)
+        image_name TEXT NOT NULL,            -- what the user asked for (Config.Image)
+        created REAL NOT NULL,
+        config TEXT NOT NULL,                -- JSON: create options + resolved ContainerSpec
+        labels TEXT NOT NULL DEFAULT '{}',   -- JSON, for label filters without parsing config
+        status TEXT NOT NULL,                -- created/running/paused/restarting/exited/dead/removing
+        pid INTEGER NOT NULL DEFAULT 0,
+        exit_code INTEGER,
+        started_at REAL,
+        finished_at REAL,
+        oom_killed INTEGER NOT NULL DEFAULT 0,
+        restart_count INTEGER NOT NULL DEFAULT 0,
+        error TEXT NOT NULL DEFAULT '',
+        health TEXT,                         -- JSON: Docker's State.Health
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX containers_image ON containers(image_id);
+    CREATE TABLE volumes (
+        name TEXT PRIMARY KEY,
+        driver TEXT NOT NULL DEFAULT 'local',
+        mountpoint TEXT NOT NULL,
+        created REAL NOT NULL,
+        labels TEXT NOT NULL DEFAULT '{}',   -- JSON
+        options TEXT NOT NULL DEFAULT '{}',  -- JSON: --opt values (type, device, o)
+        anonymous INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE container_volumes (
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        volume_name TEXT NOT NULL REFERENCES volumes(name),
+        destination TEXT NOT NULL,
+        PRIMARY KEY (container_id, destination)
+    );
+    CREATE INDEX container_volumes_volume ON container_volumes(volume_name);
+    """,
 )
 
 

@@ -1,0 +1,419 @@
+"""``LinuxRuntime``: the Runtime protocol on crun/runc + conmon + overlayfs, with no daemon.
+
+Per container ``<id>``::
+
+    <root>/containers/<id>/          the bundle (persistent)
+        config.json  launch.json     OCI config; how conmon is started (for restarts, after reboots)
+        merged/ upper/ work/         overlay mountpoint and the container's own layer
+        ctr.log                      k8s-file log (default ``log_path``)
+        attach  ctl  winsz           conmon's attach socket and fifos (``--full-attach``)
+        exit  oom  started           conmon's persist files (exit code, OOM seen) and our start time
+    <run>/containers/<id>/           runtime state (lost at reboot)
+        pidfile  conmon.pid  proc.json   container pid, conmon pid, pid + start ticks + cgroup dirs
+        exits/<id>                   conmon's exit file: exit code, mtime = finished time
+        exec/<session>/              one dir per exec (its own exit dir, attach socket, process.json)
+
+:meth:`LinuxRuntime.state` runs no subprocess: it reads the exit file, the pid's ``/proc`` stat
+(checking the start ticks recorded at create, so a reused pid is not mistaken for the container)
+and the freezer state. :meth:`LinuxRuntime.start` of an exited container creates it anew from
+``launch.json`` (new conmon, same upper dir): that is how ``restart`` and restart policies work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mocker.errors import ContainerNotFound, OCIRuntimeError
+from mocker.runtime.base import Capabilities, ContainerSpec, ExecSpec, RuntimeState, Status
+from mocker.runtime.linux import attach as _attach
+from mocker.runtime.linux import cgroups, conmon, rootfs
+from mocker.runtime.linux.oci import OCIRuntime
+from mocker.store.paths import StorePaths
+
+SpecBuilder = Callable[..., dict[str, Any]]
+LOST_EXIT_CODE = 255        # Docker's code for a container whose end nobody saw (e.g. a reboot)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _write_json(path: str, data: object) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+
+
+def proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state letter, start time in clock ticks) of a live pid, None if there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rfind(b")") + 2:].split()
+    return fields[0].decode(), int(fields[19])
+
+
+class LinuxRuntime:
+    """Containers under one store. ``runtime``: "crun" (default, "runc" if crun cannot run here) or
+    "runc"; ``spec_builder`` defaults to ``runtime.linux.spec.build_oci_spec``."""
+
+    def __init__(self, paths: StorePaths | None = None, *, runtime: str | None = None, conmon_path: str = "conmon",
+                 spec_builder: SpecBuilder | None = None, cgroup_parent: str = "/mocker") -> None:
+        self.paths = paths or StorePaths.at()
+        self._root = os.fspath(self.paths.containers)
+        self._run = os.path.join(os.fspath(self.paths.run), "containers")
+        self._state_root = os.fspath(self.paths.run)
+        self._requested = runtime
+        self._chosen: str | None = None
+        self._conmon = conmon_path
+        self._spec_builder = spec_builder
+        self._cgroup_parent = "/" + cgroup_parent.strip("/")
+
+    # ---- paths ----------------------------------------------------------------------------------
+
+    def bundle_dir(self, container_id: str) -> str:
+        return os.path.join(self._root, container_id)
+
+    def run_dir(self, container_id: str) -> str:
+        return os.path.join(self._run, container_id)
+
+    def log_path(self, container_id: str) -> str:
+        return str(self._launch(container_id).get("log_path") or "")
+
+    def _launch(self, container_id: str) -> dict[str, Any]:
+        text = _read(os.path.join(self.bundle_dir(container_id), "launch.json"))
+        if text is None:
+            raise ContainerNotFound(f"No such container: {container_id}")
+        data: dict[str, Any] = json.loads(text)
+        return data
+
+    def _oci(self, name: str) -> OCIRuntime:
+        return OCIRuntime(name, state_root=self._state_root)
+
+    def _oci_of(self, container_id: str) -> OCIRuntime:
+        return self._oci(str(self._launch(container_id).get("runtime", "crun")))
+
+    # ---- capabilities ---------------------------------------------------------------------------
+
+    def capabilities(self) -> Capabilities:
+        v1, v2 = cgroups._mounts()
+        pure_v2 = v2 == cgroups.CGROUP_ROOT
+        v2_ctrls = set((_read(os.path.join(v2, "cgroup.controllers")) or "").split()) if pure_v2 else set()
+        has = (lambda name: name in v2_ctrls) if pure_v2 else (lambda name: name in v1)
+        platforms = tuple(
+            f"linux/{arch}" for arch, handler in (("arm64", "qemu-aarch64"), ("s390x", "qemu-s390x"),
+                                                  ("ppc64le", "qemu-ppc64le"), ("arm", "qemu-arm"))
+            if (_read(f"/proc/sys/fs/binfmt_misc/{handler}") or "").startswith("enabled")
+        )
+        return Capabilities(
+            name="linux", pause=pure_v2 or "freezer" in v1, cgroups_memory=has("memory"),
+            cgroups_cpu=has("cpu"), cgroups_pids=has("pids"), exec=True, tty=True, foreign_platforms=platforms,
+        )
+
+    def runtime_name(self) -> str:
+        """The OCI runtime new containers get (fixes the cgroup hybrid trap for crun, see cgroups.py)."""
+        if self._chosen is None:
+            wanted = self._requested or "crun"
+            if wanted == "crun":
+                try:
+                    self._oci("crun")
+                    cgroups.fix_hybrid_trap()
+                except OCIRuntimeError:
+                    if self._requested:
+                        raise
+                    wanted = "runc"
+            self._chosen = wanted
+        return self._chosen
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def create(self, spec: ContainerSpec, *, exit_command: Sequence[str] = ()) -> None:
+        """Mount the rootfs, write config.json, start conmon (``<runtime> create``): not started."""
+        bundle, run = self.bundle_dir(spec.id), self.run_dir(spec.id)
+        if os.path.exists(os.path.join(bundle, "launch.json")):
+            raise OCIRuntimeError(f"container {spec.id} already exists")
+        os.makedirs(bundle, mode=0o700, exist_ok=True)
+        merged = rootfs.mount_rootfs(bundle, spec.rootfs_layers)
+        try:
+            cgroups_path = f"{self._cgroup_parent}/{spec.id}"
+            builder = self._spec_builder or _default_builder()
+            config = builder(spec, rootfs=merged, cgroups_path=cgroups_path)
+            _write_json(os.path.join(bundle, "config.json"), config)
+            log_path = spec.log_path or os.path.join(bundle, "ctr.log")
+            launch = {
+                "name": spec.name, "runtime": self.runtime_name(), "tty": spec.tty, "stdin": spec.open_stdin,
+                "log_driver": spec.log_driver, "log_path": "" if spec.log_driver == "none" else log_path,
+                "log_size_max": spec.log_size_max, "exit_command": list(exit_command),
+                "cgroups_path": cgroups_path, "layers": list(spec.rootfs_layers),
+            }
+            _write_json(os.path.join(bundle, "launch.json"), launch)
+            self._launch_conmon(spec.id, launch, fallback=self._requested is None)
+        except BaseException:
+            self._teardown(spec.id, bundle, run)
+            for name in ("launch.json", "config.json"):
+                _remove(os.path.join(bundle, name))
+            raise
+
+    def _launch_conmon(self, container_id: str, launch: dict[str, Any], *, fallback: bool = False) -> int:
+        bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
+        shutil.rmtree(run, ignore_errors=True)
+        os.makedirs(os.path.join(run, "exits"), mode=0o700)
+        for name in ("exit", "oom", "started"):
+            _remove(os.path.join(bundle, name))
+        oci = self._oci(launch["runtime"])
+        opts = conmon.ConmonOptions(
+            cid=container_id, cuuid=container_id, name=launch["name"] or container_id, runtime=oci, bundle=bundle,
+            pidfile=os.path.join(run, "pidfile"), exit_dir=os.path.join(run, "exits"), persist_dir=bundle,
+            conmon_pidfile=os.path.join(run, "conmon.pid"),
+            log=f"k8s-file:{launch['log_path']}" if launch["log_path"] else "none",
+            log_size_max=launch.get("log_size_max"), tty=launch["tty"], stdin=launch["stdin"],
+            exit_command=tuple(launch.get("exit_command") or ()),
+        )
+        try:
+            with cgroups.cgroup_lock(shared=True):
+                pid = conmon.launch(opts, conmon=self._conmon, cwd=run)
+        except OCIRuntimeError as exc:
+            if not (fallback and oci.name == "crun" and "hybrid" in str(exc)):
+                raise
+            oci.delete(container_id)
+            self._chosen = launch["runtime"] = "runc"
+            _write_json(os.path.join(bundle, "launch.json"), launch)
+            return self._launch_conmon(container_id, launch)
+        stat = proc_stat(pid)
+        try:
+            paths = cgroups.paths_of_pid(pid).to_json()
+        except OSError:
+            paths = {}
+        _write_json(os.path.join(run, "proc.json"), {"pid": pid, "ticks": stat[1] if stat else 0, "cgroups": paths})
+        return pid
+
+    def start(self, container_id: str) -> int:
+        """Start the created process; an exited (or never launched) container is created anew first."""
+        launch = self._launch(container_id)
+        state = self.state(container_id)
+        if state.status in (Status.RUNNING, Status.PAUSED):
+            return state.pid
+        if state.status is not Status.CREATED or state.pid == 0:
+            self._oci(launch["runtime"]).delete(container_id)
+            cgroups.remove_leftovers(launch["cgroups_path"])
+            rootfs.mount_rootfs(self.bundle_dir(container_id), launch["layers"])
+            self._launch_conmon(container_id, launch)
+        proc = self._proc(container_id)
+        self._oci(launch["runtime"]).start(container_id)
+        with open(os.path.join(self.bundle_dir(container_id), "started"), "w") as f:
+            f.write(repr(time.time()))
+        return int(proc.get("pid", 0))
+
+    def _proc(self, container_id: str) -> dict[str, Any]:
+        text = _read(os.path.join(self.run_dir(container_id), "proc.json"))
+        return json.loads(text) if text else {}
+
+    def state(self, container_id: str) -> RuntimeState:
+        """What conmon's files and /proc say now; no subprocess (cheap enough for every ``ps`` row)."""
+        bundle, run = os.path.join(self._root, container_id), os.path.join(self._run, container_id)
+        exited = self._exit_state(container_id, bundle, run)
+        if exited is not None:
+            return exited
+        text = _read(os.path.join(run, "proc.json"))
+        if text is None:
+            if not os.path.exists(os.path.join(bundle, "launch.json")):
+                raise ContainerNotFound(f"No such container: {container_id}")
+            return self._lost_state(bundle)
+        proc = json.loads(text)
+        pid = proc["pid"]
+        stat = proc_stat(pid)
+        if stat is not None and stat[0] != "Z" and stat[1] == proc["ticks"]:
+            started = _read(os.path.join(bundle, "started"))
+            if started is None:
+                return RuntimeState(status=Status.CREATED, pid=pid)
+            paths = cgroups.CgroupPaths.from_json(proc.get("cgroups") or {})
+            status = Status.PAUSED if cgroups.is_frozen(paths) else Status.RUNNING
+            return RuntimeState(status=status, pid=pid, started_at=float(started))
+        # The process is gone: conmon is about to write the exit file, or conmon is gone too.
+        conmon_pid = conmon.read_pidfile(os.path.join(run, "conmon.pid"))
+        deadline = time.monotonic() + 2.0
+        while conmon.is_conmon(conmon_pid, container_id) and time.monotonic() < deadline:
+            time.sleep(0.005)
+            exited = self._exit_state(container_id, bundle, run)
+            if exited is not None:
+                return exited
+        return self._exit_state(container_id, bundle, run) or self._lost_state(bundle)
+
+    def _exit_state(self, container_id: str, bundle: str, run: str) -> RuntimeState | None:
+        path = os.path.join(run, "exits", container_id)
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+                finished = os.fstat(f.fileno()).st_mtime
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        started = _read(os.path.join(bundle, "started"))
+        code = int(text) if text.lstrip("-").isdigit() else LOST_EXIT_CODE
+        return RuntimeState(status=Status.EXITED, exit_code=code, finished_at=finished,
+                            started_at=float(started) if started else None, oom_killed=self._oom(bundle, run))
+
+    def _lost_state(self, bundle: str) -> RuntimeState:
+        """No live process and no exit file: after a reboot, or conmon was killed."""
+        started = _read(os.path.join(bundle, "started"))
+        if started is None:
+            return RuntimeState(status=Status.CREATED)     # never started: start() launches it anew
+        code = (_read(os.path.join(bundle, "exit")) or "").strip()
+        if code.lstrip("-").isdigit():
+            return RuntimeState(status=Status.EXITED, exit_code=int(code), started_at=float(started),
+                                oom_killed=os.path.exists(os.path.join(bundle, "oom")))
+        return RuntimeState(status=Status.EXITED, exit_code=LOST_EXIT_CODE, started_at=float(started),
+                            error="container state lost: its supervisor (conmon) is gone")
+
+    def _oom(self, bundle: str, run: str) -> bool:
+        if os.path.exists(os.path.join(bundle, "oom")):
+            return True
+        text = _read(os.path.join(run, "proc.json"))
+        if not text:
+            return False
+        kills = cgroups.oom_kills(cgroups.CgroupPaths.from_json(json.loads(text).get("cgroups") or {}))
+        return bool(kills)
+
+    def wait(self, container_id: str, timeout: float | None = None) -> int:
+        """Block until the container exits; its exit code. Raises TimeoutError after ``timeout`` s."""
+        exit_file = os.path.join(self._run, container_id, "exits", container_id)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay, checked = 0.002, time.monotonic()
+        while not os.path.exists(exit_file):
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                raise TimeoutError(f"container {container_id} did not exit within {timeout:g}s")
+            if now - checked > 1.0:         # conmon gone without an exit file?
+                checked = now
+                state = self.state(container_id)
+                if state.status is Status.EXITED:
+                    return state.exit_code if state.exit_code is not None else LOST_EXIT_CODE
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        state = self.state(container_id)
+        return state.exit_code if state.exit_code is not None else LOST_EXIT_CODE
+
+    def kill(self, container_id: str, signal: int) -> None:
+        """Signal the container's PID 1 (pidfd: never a recycled pid). SIGKILL also thaws a paused one."""
+        state = self.state(container_id)
+        if state.status not in (Status.RUNNING, Status.PAUSED, Status.CREATED) or not state.pid:
+            raise OCIRuntimeError(f"container {container_id} is not running")
+        if state.status is Status.CREATED:
+            self._oci_of(container_id).kill(container_id, signal)
+            return
+        ticks = self._proc(container_id).get("ticks")
+        try:
+            pidfd = os.pidfd_open(state.pid)
+        except ProcessLookupError:
+            return
+        try:
+            stat = proc_stat(state.pid)
+            if stat is None or stat[1] != ticks:
+                return
+            import signal as _signal
+
+            _signal.pidfd_send_signal(pidfd, signal)
+        except ProcessLookupError:
+            return
+        finally:
+            os.close(pidfd)
+        if state.status is Status.PAUSED and signal == 9:
+            self.resume(container_id)
+
+    def pause(self, container_id: str) -> None:
+        self._oci_of(container_id).pause(container_id)
+
+    def resume(self, container_id: str) -> None:
+        self._oci_of(container_id).resume(container_id)
+
+    def delete(self, container_id: str, *, remove_storage: bool = False) -> None:
+        """Kill (if needed) and delete the runtime's container, unmount the rootfs, remove leftover
+        cgroup dirs and the run dir; with ``remove_storage`` also the bundle (upper dir, logs)."""
+        bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
+        if not os.path.exists(bundle) and not os.path.exists(run):
+            raise ContainerNotFound(f"No such container: {container_id}")
+        self._teardown(container_id, bundle, run)
+        if remove_storage:
+            shutil.rmtree(bundle, ignore_errors=True)
+
+    def _teardown(self, container_id: str, bundle: str, run: str) -> None:
+        launch = _read(os.path.join(bundle, "launch.json"))
+        info = json.loads(launch) if launch else {}
+        proc = self._proc(container_id)
+        paths = cgroups.CgroupPaths.from_json(proc.get("cgroups") or {})
+        if cgroups.oom_kills(paths) and os.path.isdir(bundle):
+            open(os.path.join(bundle, "oom"), "a").close()
+        if info.get("runtime"):
+            self._oci(info["runtime"]).delete(container_id)
+        conmon_pid = conmon.read_pidfile(os.path.join(run, "conmon.pid"))
+        deadline = time.monotonic() + 2.0
+        while conmon.is_conmon(conmon_pid, container_id) and time.monotonic() < deadline:
+            time.sleep(0.01)        # let conmon write the exit file before its directory goes
+        rootfs.unmount_rootfs(bundle)
+        cgroups.remove_leftovers(info.get("cgroups_path") or f"{self._cgroup_parent}/{container_id}")
+        shutil.rmtree(run, ignore_errors=True)
+
+    # ---- streams --------------------------------------------------------------------------------
+
+    def attach(self, container_id: str, *, stdin: int | None = None, stdout: _attach.Sink = None,
+               stderr: _attach.Sink = None, detach_keys: bytes | None = _attach.DEFAULT_DETACH_KEYS,
+               on_connect: Callable[[], object] | None = None) -> _attach.AttachResult:
+        """Stream to/from the container's main process until it exits or the user detaches.
+        ``on_connect`` runs once the socket is connected (e.g. ``start`` for ``docker start -a``)."""
+        launch = self._launch(container_id)
+        sock = _attach.connect(os.path.join(self.bundle_dir(container_id), "attach"))
+        try:
+            if on_connect is not None:
+                on_connect()
+            return _attach.pump(sock, stdin=stdin if launch["stdin"] else None, stdout=stdout, stderr=stderr,
+                                tty=launch["tty"], detach_keys=detach_keys)
+        finally:
+            sock.close()
+
+    def resize(self, container_id: str, height: int, width: int) -> None:
+        _attach.resize(os.path.join(self.bundle_dir(container_id), "ctl"), height, width)
+
+    def exec(self, container_id: str, spec: ExecSpec, *, stdin: int | None = None, stdout: _attach.Sink = None,
+             stderr: _attach.Sink = None, size: tuple[int, int] | None = None,
+             detach_keys: bytes | None = _attach.DEFAULT_DETACH_KEYS) -> int:
+        """Run a process in the running container; its exit code (0 at once for ``spec.detach``)."""
+        session = self.exec_start(container_id, spec, size=size)
+        return session.run(stdin=stdin, stdout=stdout, stderr=stderr, detach_keys=detach_keys)
+
+    def exec_start(self, container_id: str, spec: ExecSpec, *, size: tuple[int, int] | None = None,
+                   ) -> conmon.ExecSession:
+        """Start an exec session (connected, process running); see :class:`conmon.ExecSession`."""
+        state = self.state(container_id)
+        if state.status is not Status.RUNNING:
+            raise OCIRuntimeError(f"container {container_id} is not running")
+        launch = self._launch(container_id)
+        session_dir = os.path.join(self.run_dir(container_id), "exec", secrets.token_hex(16))
+        return conmon.ExecSession.start(
+            container_id=container_id, session_dir=session_dir, bundle=self.bundle_dir(container_id),
+            runtime=self._oci(launch["runtime"]), spec=spec, conmon_path=self._conmon, size=size,
+        )
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _default_builder() -> SpecBuilder:
+    from mocker.runtime.linux.spec import build_oci_spec
+
+    return build_oci_spec
