@@ -11,16 +11,13 @@ and security options are read in :mod:`mocker.cli.container_flags`. Daemon-side 
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from collections.abc import Callable, Iterable
-from fractions import Fraction
 from typing import Any, TypeVar
 
 from mocker.engine.types.containers import MountSpec, NetworkAttachment, clean_path, parse_ip
-from mocker.errors import InvalidArgument, MockerError, NotSupported, UsageError
+from mocker.errors import InvalidArgument, NotSupported, UsageError
 from mocker.runtime.base import Device, Ulimit
 
 T = TypeVar("T")
@@ -143,9 +140,8 @@ def converter(display: str, fn: Callable[[str], T]) -> Callable[[str], T]:
     def convert(text: str) -> T:
         try:
             return fn(text)
-        except (ValueError, InvalidArgument) as e:
-            msg = e.message if isinstance(e, MockerError) else str(e)
-            raise UsageError(f"invalid argument {go_quote(text)} for {go_quote(display)} flag: {msg}") from None
+        except ValueError as e:     # only the value's own error; daemon-side ones pass through
+            raise UsageError(f"invalid argument {go_quote(text)} for {go_quote(display)} flag: {e}") from None
 
     return convert
 
@@ -154,7 +150,10 @@ def mem_bytes(text: str) -> int:
     """``opts.MemBytes``: go-units ``RAMInBytes``."""
     from mocker.format.units import ram_in_bytes
 
-    return ram_in_bytes(text)
+    try:
+        return ram_in_bytes(text)
+    except InvalidArgument as e:
+        raise ValueError(e.message) from None
 
 
 def mem_swap_bytes(text: str) -> int:
@@ -164,6 +163,8 @@ def mem_swap_bytes(text: str) -> int:
 
 def nano_cpus(text: str) -> int:
     """``opts.ParseCPUs``: a rational number (``1.5``, ``3/2``, ``1e-2``) times 1e9, exactly."""
+    from fractions import Fraction  # imports decimal: only when --cpus is given
+
     if not text or any(c.isspace() or c == "_" for c in text):
         raise ValueError(f"failed to parse {text} as a rational number")
     try:
@@ -285,6 +286,9 @@ def _parse_int10(text: str) -> int:
 
 def _csv_fields(value: str) -> list[str]:
     """The first record of ``value`` as Go's ``encoding/csv`` reads it."""
+    import csv
+    import io
+
     if value == "":
         raise ValueError("EOF")
     try:
@@ -358,7 +362,7 @@ def parse_mount(value: str) -> MountSpec:
         elif key == "tmpfs-size":
             try:
                 size = mem_bytes(val)
-            except InvalidArgument:
+            except ValueError:
                 raise ValueError(f"invalid value for {key}: {val}") from None
         elif key == "tmpfs-mode":
             try:

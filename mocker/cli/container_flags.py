@@ -216,7 +216,7 @@ _RUN_ONLY: tuple[Flag, ...] = (
 
 def _table(*groups: tuple[Flag, ...]) -> tuple[Flag, ...]:
     flags = [f for g in groups for f in g]
-    return tuple(sorted(flags, key=lambda f: (f.long != "help", f.long)))
+    return tuple(sorted(flags, key=lambda f: f.long))      # pflag lists flags by name
 
 
 CREATE_FLAGS: tuple[Flag, ...] = _table(_SUPPORTED, tuple(_unsupported(n) for n in UNSUPPORTED))

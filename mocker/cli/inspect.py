@@ -9,11 +9,23 @@ from mocker.errors import NotSupported
 
 
 def _inspect(ctx: Context, p: Parsed) -> int:
+    from mocker.cli.container_info import inspect_containers
     from mocker.cli.images import inspect_images
 
-    if p.type and p.type != "image":
-        raise NotSupported(f"--type {p.type}", "only images exist in this version of mocker")
-    docs, missing = inspect_images(ctx, p.args)
+    if p.type and p.type not in ("image", "container"):
+        raise NotSupported(f"--type {p.type}", "only containers and images can be inspected in this version")
+    docs: list[dict[str, object]] = []
+    missing: list[str] = []
+    for name in p.args:
+        found: list[dict[str, object]] = []
+        if p.type in (None, "container"):
+            found, _ = inspect_containers(ctx, [name])
+        if not found and p.type in (None, "image"):
+            found, _ = inspect_images(ctx, [name])
+        if found:
+            docs += found
+        else:
+            missing.append(name)
     return print_inspected(ctx, docs, missing, p.format, missing_message="No such object")
 
 

@@ -90,10 +90,10 @@ def _group_help(group: str) -> str:
     return "\n".join(lines)
 
 
-def _command_help(cmd: Command) -> str:
+def _command_help(cmd: Command, flags: tuple[Flag, ...]) -> str:
     return "\n".join([
         f"Usage:  mocker {cmd.usage}", "", cmd.summary, "",
-        "Options:", format_flags((*cmd.flags, HELP)),
+        "Options:", format_flags(flags),
     ])
 
 
@@ -130,12 +130,14 @@ def run(argv: Sequence[str], ctx: Context) -> int:
         return 1
     cmd = _load(COMMANDS[name])
     try:
-        parsed = parse(rest, (*cmd.flags, HELP), interspersed=cmd.interspersed)
+        # Tables that declare their own "help" (run/create, where -h is --hostname) keep it.
+        flags = cmd.flags if any(f.long == "help" for f in cmd.flags) else (*cmd.flags, HELP)
+        parsed = parse(rest, flags, interspersed=cmd.interspersed)
     except UsageError as e:
         e.command = name
         raise
     if parsed.help:
-        ctx.out(_command_help(cmd))
+        ctx.out(_command_help(cmd, flags))
         return 0
     cmd.check_args(parsed.args)
     result = cmd.handler(ctx, parsed)

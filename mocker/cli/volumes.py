@@ -68,12 +68,13 @@ def _kv(items: list[str]) -> dict[str, str]:
 
 def _create(ctx: Context, p: Parsed) -> int:
     from mocker.engine.volumes import create_volume
+    from mocker.errors import InvalidArgument
 
     name = p.name or ""
     if p.args:
         if name:
-            raise UsageError("conflicting options: cannot specify a volume-name through both --name and as a "
-                             "positional arg", command="volume create")
+            raise InvalidArgument("conflicting options: cannot specify a volume-name through both --name and as a "
+                                  "positional arg")
         name = p.args[0]
     rec = create_volume(ctx.store(), name or None, driver=p.driver, labels=_kv(p.label), options=_kv(p.opt))
     ctx.out(rec.name)

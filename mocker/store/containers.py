@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from typing import Any
 
 from mocker.errors import Conflict
 from mocker.store.images import _Record
@@ -28,8 +29,8 @@ class ContainerRecord(_Record):
     image_id: str
     image_name: str
     created: float
-    config: dict  # type: ignore[type-arg]  # create options + resolved spec (JSON)
-    labels: dict  # type: ignore[type-arg]
+    config: dict[str, Any]  # create options + resolved spec (JSON)
+    labels: dict[str, str]
     status: str
     pid: int
     exit_code: int | None
@@ -38,7 +39,7 @@ class ContainerRecord(_Record):
     oom_killed: bool
     restart_count: int
     error: str
-    health: dict | None  # type: ignore[type-arg]
+    health: dict[str, Any] | None
     updated_at: float
 
     def __init__(self, **kw: object) -> None:
@@ -132,7 +133,7 @@ def rename(conn: sqlite3.Connection, container_id: str, new_name: str) -> None:
         ) from None
 
 
-def update_config(conn: sqlite3.Connection, container_id: str, config: dict) -> None:  # type: ignore[type-arg]
+def update_config(conn: sqlite3.Connection, container_id: str, config: dict[str, Any]) -> None:
     conn.execute("UPDATE containers SET config = ?, updated_at = ? WHERE id = ?",
                  (json.dumps(config), time.time(), container_id))
 

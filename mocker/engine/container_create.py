@@ -1,0 +1,271 @@
+"""``create``: options + image config -> a stored container record and its backend-neutral spec.
+
+Nothing runs here (``docker create`` starts no process): the record holds the resolved
+:class:`~mocker.runtime.base.ContainerSpec` and the create options, so ``start`` (and a restart by
+the supervisor's exit command) rebuild nothing from flags. Options this milestone cannot honour
+raise ``NotSupported`` here, in one place, before anything is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from typing import Any
+
+from mocker.engine.types.containers import ContainerCreateOptions
+from mocker.errors import InvalidArgument, NotSupported
+from mocker.runtime.base import ContainerSpec, Mount, Security
+from mocker.store import containers as cdb
+from mocker.store.containers import ContainerRecord
+from mocker.store.db import transaction
+from mocker.store.images import ImageRecord
+from mocker.store.store import Store
+
+NET_LATER = "networks other than none and host arrive with the networking milestone (issue #4)"
+
+
+def _unsupported(opts: ContainerCreateOptions) -> None:
+    """Every option the engine cannot honour yet errors here; nothing is silently dropped."""
+    mode = opts.network_mode
+    if mode not in ("default", "none", "host"):
+        raise NotSupported(f"--network {mode}", NET_LATER)
+    if opts.publish:
+        raise NotSupported("-p/--publish", "published ports need the networking milestone (issue #4)")
+    if opts.publish_all:
+        raise NotSupported("-P/--publish-all", "published ports need the networking milestone (issue #4)")
+    for n in opts.networks:
+        if n.aliases or n.ipv4_address or n.ipv6_address or n.mac_address or n.driver_opts:
+            raise NotSupported("--network-alias/--ip/--mac-address", NET_LATER)
+    if any(h.endswith(":host-gateway") for h in opts.extra_hosts):
+        raise NotSupported("--add-host ...:host-gateway", "there is no bridge gateway without networking (issue #4)")
+    if opts.healthcheck is not None and opts.healthcheck.test != ("NONE",):
+        raise NotSupported("--health-*", "health checks are not implemented yet")
+    if opts.security.apparmor_profile not in (None, "unconfined"):
+        raise NotSupported("--security-opt apparmor", "AppArmor profiles are not applied by mocker")
+    for m in opts.mounts:
+        if m.volume_subpath:
+            raise NotSupported("--mount volume-subpath", "volume subpaths are not implemented")
+        if m.bind_recursive not in (None, "enabled"):
+            raise NotSupported(f"--mount bind-recursive={m.bind_recursive}", "only recursive binds are implemented")
+
+
+def _merge_env(image_env: list[str], env: tuple[str, ...]) -> list[str]:
+    """moby's ReplaceOrAppendEnvValues: same key replaces in place; a bare "KEY" removes it."""
+    out = list(image_env)
+    for e in env:
+        key, eq, _ = e.partition("=")
+        idx = next((i for i, x in enumerate(out) if x.partition("=")[0] == key), None)
+        if not eq:
+            if idx is not None:
+                out.pop(idx)
+            continue
+        if idx is None:
+            out.append(e)
+        else:
+            out[idx] = e
+    return out
+
+
+def _args(opts: ContainerCreateOptions, cfg: dict[str, Any]) -> list[str]:
+    entry = list(cfg.get("Entrypoint") or []) if opts.entrypoint is None else list(opts.entrypoint)
+    if opts.command is not None:
+        cmd = list(opts.command)
+    elif opts.entrypoint is not None:
+        cmd = []  # a new entrypoint drops the image's CMD, as Docker does
+    else:
+        cmd = list(cfg.get("Cmd") or [])
+    args = entry + cmd
+    if not args:
+        raise InvalidArgument("no command specified")
+    return args
+
+
+def _etc_files(store: Store, cid: str, hostname: str, opts: ContainerCreateOptions) -> dict[str, str]:
+    """/etc/hostname, /etc/hosts, /etc/resolv.conf as Docker writes them (host's resolv.conf for host net)."""
+    d = store.paths.containers / cid
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    files = {}
+    (d / "hostname").write_text(hostname + "\n")
+    files["/etc/hostname"] = str(d / "hostname")
+    hosts = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::\tip6-localnet",
+             "ff00::\tip6-mcastprefix", "ff02::1\tip6-allnodes", "ff02::2\tip6-allrouters"]
+    for h in opts.extra_hosts:
+        name, _, ip = h.partition(":")
+        hosts.append(f"{ip}\t{name}")
+    if opts.network_mode != "host":
+        hosts.append(f"127.0.1.1\t{hostname}" if not opts.domainname else
+                     f"127.0.1.1\t{hostname}.{opts.domainname} {hostname}")
+    (d / "hosts").write_text("\n".join(hosts) + "\n")
+    files["/etc/hosts"] = str(d / "hosts")
+    try:
+        host_resolv = open("/etc/resolv.conf").read()  # noqa: SIM115
+    except OSError:
+        host_resolv = ""
+    lines = [ln for ln in host_resolv.splitlines()
+             if not (opts.dns and ln.startswith("nameserver")) and not (opts.dns_search and ln.startswith("search"))
+             and not (opts.dns_options and ln.startswith("options"))]
+    lines += [f"nameserver {n}" for n in opts.dns]
+    if opts.dns_search:
+        lines.append("search " + " ".join(opts.dns_search))
+    if opts.dns_options:
+        lines.append("options " + " ".join(opts.dns_options))
+    (d / "resolv.conf").write_text("\n".join(lines) + ("\n" if lines else ""))
+    files["/etc/resolv.conf"] = str(d / "resolv.conf")
+    return files
+
+
+def _mounts(store: Store, opts: ContainerCreateOptions,
+            cfg: dict[str, Any]) -> tuple[list[Mount], list[dict[str, Any]]]:
+    """Mounts for the spec, and the volume attachments (name, destination, copy_up) to record."""
+    from mocker.engine import volumes
+
+    mounts: list[Mount] = []
+    attach: list[dict[str, Any]] = []
+    targets: set[str] = set()
+
+    def add_volume(name: str, target: str, ro: bool, nocopy: bool, labels: dict[str, str] | None = None,
+                   options: dict[str, str] | None = None) -> None:
+        if name:
+            rec = volumes.ensure_named(store, name) if not (labels or options) else volumes.create_volume(
+                store, name, labels=labels, options=options)
+        else:
+            rec = volumes.create_volume(store, None, anonymous=True)
+        mounts.append(Mount(type="volume", source=rec.mountpoint, target=target, read_only=ro, name=rec.name))
+        attach.append({"name": rec.name, "destination": target, "copy_up": not nocopy})
+
+    for v in opts.volumes:
+        if v.target in targets:
+            raise InvalidArgument(f"Duplicate mount point: {v.target}")
+        targets.add(v.target)
+        if v.type == "bind":
+            os.makedirs(v.source, exist_ok=True)  # -v creates a missing host directory; --mount does not
+            mounts.append(Mount(type="bind", source=v.source, target=v.target, read_only=v.read_only,
+                                propagation=v.propagation or ""))
+        else:
+            add_volume(v.source, v.target, v.read_only, v.nocopy)
+    for m in opts.mounts:
+        if m.target in targets:
+            raise InvalidArgument(f"Duplicate mount point: {m.target}")
+        targets.add(m.target)
+        if m.type == "bind":
+            mounts.append(Mount(type="bind", source=m.source, target=m.target, read_only=m.read_only,
+                                propagation=m.bind_propagation or ""))
+        elif m.type == "tmpfs":
+            o = []
+            if m.tmpfs_size:
+                o.append(f"size={m.tmpfs_size}")
+            if m.tmpfs_mode is not None:
+                o.append(f"mode={m.tmpfs_mode:o}")
+            mounts.append(Mount(type="tmpfs", target=m.target, source="tmpfs", read_only=m.read_only,
+                                options=tuple(o)))
+        else:
+            add_volume(m.source, m.target, m.read_only, m.volume_nocopy, m.volume_labels, m.volume_options)
+    for path, text in opts.tmpfs.items():
+        if path in targets:
+            raise InvalidArgument(f"Duplicate mount point: {path}")
+        targets.add(path)
+        mounts.append(Mount(type="tmpfs", target=path, source="tmpfs",
+                            options=tuple(x for x in text.split(",") if x)))
+    for path in (cfg.get("Volumes") or {}):
+        if path not in targets:  # image VOLUME: an anonymous volume, unless a mount covers it
+            targets.add(path)
+            add_volume("", path, False, False)
+    return mounts, attach
+
+
+def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> ContainerRecord:
+    from mocker.engine.images import image_config
+    from mocker.engine.names import new_id, random_name, validate_name
+    from mocker.engine.types.containers import validate_create_options
+    from mocker.image.manifest import chain_ids
+
+    validate_create_options(opts)
+    _unsupported(opts)
+    full_cfg = image_config(store, image)
+    cfg = full_cfg.get("config") or {}
+    cid = new_id()
+    name = validate_name(opts.name) if opts.name else None
+    hostname = opts.hostname or cid[:12]
+    env = _merge_env(list(cfg.get("Env") or []), opts.env)
+    if not any(e.startswith("PATH=") for e in env):
+        env.insert(0, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+    args = _args(opts, cfg)
+    layers = tuple(str(store.paths.layer_dir(c) / "diff") for c in chain_ids(
+        list((full_cfg.get("rootfs") or {}).get("diff_ids") or [])))
+    labels = {**(cfg.get("Labels") or {}), **opts.labels}
+    if opts.cidfile and os.path.exists(opts.cidfile):
+        raise InvalidArgument(f"Container ID file found, make sure the other container isn't running or "
+                              f"delete {opts.cidfile}")
+    mounts, attach = _mounts(store, opts, cfg)
+    security: Security = opts.security
+    mode = "host" if opts.network_mode == "host" else "none"
+    etc = _etc_files(store, cid, hostname, opts)
+    if mode == "host":  # the host's own files, as Docker does with --network host
+        etc.update({"/etc/hosts": "/etc/hosts", "/etc/resolv.conf": "/etc/resolv.conf"})
+    spec = ContainerSpec(
+        id=cid, name=name or "", rootfs_layers=layers, args=tuple(args), env=tuple(env),
+        workdir=opts.workdir or cfg.get("WorkingDir") or "/", user=opts.user if opts.user is not None else
+        (cfg.get("User") or ""), group_add=opts.group_add, hostname=hostname, domainname=opts.domainname or "",
+        tty=opts.tty, open_stdin=opts.open_stdin, mounts=tuple(mounts), resources=opts.resources,
+        security=security, ulimits=opts.ulimits, devices=opts.devices, init=bool(opts.init),
+        stop_signal=opts.stop_signal or cfg.get("StopSignal") or "SIGTERM", network_mode=mode,
+        etc_files=etc,
+        sysctls=dict(opts.sysctls), platform=f"{image.os}/{image.architecture}", labels=labels,
+        log_driver="none" if opts.log_driver == "none" else "k8s-file",
+        log_path=str(store.paths.containers / cid / "ctr.log"), log_size_max=opts.log_max_size,
+    )
+    now = time.time()
+    record = ContainerRecord(
+        id=cid, name=name or "", image_id=image.id, image_name=opts.image, created=now,
+        config={"options": _jsonable(opts), "spec": spec.to_json(), "volumes": attach,
+                "image_config": cfg, "manually_stopped": False},
+        labels=labels, status="created", pid=0, exit_code=None, started_at=None, finished_at=None,
+        oom_killed=False, restart_count=0, error="", health=None, updated_at=now,
+    )
+    from mocker.engine import volumes
+
+    for retry in range(20):
+        if name is None:
+            record = record.replace(name=random_name(retry))
+            record.config["spec"]["name"] = record.name
+        try:
+            with transaction(store.db) as conn:
+                cdb.insert(conn, record)
+                for a in attach:
+                    volumes.attach(conn, cid, a["name"], a["destination"])
+            break
+        except Exception:
+            if name is not None or retry == 19:
+                raise
+    if opts.cidfile:
+        with open(opts.cidfile, "x") as f:
+            f.write(cid)
+    return record
+
+
+def _jsonable(opts: ContainerCreateOptions) -> dict[str, Any]:
+    return dataclasses.asdict(opts)
+
+
+def spec_from_record(rec: ContainerRecord) -> ContainerSpec:
+    """The stored spec back as a ContainerSpec (nested records rebuilt)."""
+    from mocker.runtime.base import Device, Resources, Ulimit
+
+    d = dict(rec.config["spec"])
+    d["name"] = rec.name
+    d["rootfs_layers"] = tuple(d["rootfs_layers"])
+    for k in ("args", "env", "group_add"):
+        d[k] = tuple(d[k])
+    d["mounts"] = tuple(Mount(**{**m, "options": tuple(m["options"])}) for m in d["mounts"])
+    d["resources"] = Resources(**d["resources"])
+    sec = d["security"]
+    for k in ("cap_add", "cap_drop"):
+        sec[k] = tuple(sec[k])
+    for k in ("masked_paths", "readonly_paths"):
+        if sec.get(k) is not None:
+            sec[k] = tuple(sec[k])
+    d["security"] = Security(**sec)
+    d["ulimits"] = tuple(Ulimit(**u) for u in d["ulimits"])
+    d["devices"] = tuple(Device(**x) for x in d["devices"])
+    return ContainerSpec(**d)

@@ -1,0 +1,386 @@
+"""Container lifecycle on the runtime seam: start, stop, kill, remove, pause, rename, wait, cleanup.
+
+Daemonless: each started container gets conmon as supervisor, and conmon runs
+``mocker container cleanup ID`` when the process exits. That command records the exit, tears the
+runtime down and applies the restart policy — the supervisor path, not a daemon. Every read
+reconciles the record with the runtime (:func:`reconcile`): a container that died while nobody
+watched shows as exited with its real code.
+"""
+
+from __future__ import annotations
+
+import os
+import signal as _signal
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from mocker.errors import Conflict, ContainerNotFound, MockerError, OCIRuntimeError
+from mocker.runtime.base import Status
+from mocker.store import containers as cdb
+from mocker.store.containers import ContainerRecord
+from mocker.store.store import Store
+
+if TYPE_CHECKING:
+    from mocker.runtime.linux.runtime import LinuxRuntime
+
+LIVE = ("running", "paused", "restarting")
+
+
+def runtime_for(store: Store, name: str | None = None) -> LinuxRuntime:
+    from mocker.runtime.linux.runtime import LinuxRuntime
+
+    return LinuxRuntime(store.paths, runtime=name)
+
+
+def get(store: Store, name_or_id: str) -> ContainerRecord:
+    found = cdb.find(store.db, name_or_id)
+    if not found:
+        raise ContainerNotFound(f"No such container: {name_or_id}")
+    if len(found) > 1:
+        raise Conflict(f"multiple IDs found with provided prefix: {name_or_id}")
+    return reconcile(store, found[0])
+
+
+def _runtime_name(rec: ContainerRecord) -> str | None:
+    return (rec.config.get("options") or {}).get("runtime")
+
+
+def reconcile(store: Store, rec: ContainerRecord) -> ContainerRecord:
+    """Bring the record in line with what the runtime says now (the runtime is the source of truth)."""
+    if rec.status not in LIVE:
+        return rec
+    try:
+        st = runtime_for(store, _runtime_name(rec)).state(rec.id)
+    except ContainerNotFound:
+        st = None
+    if st is None:
+        changes: dict[str, Any] = {"status": "exited", "pid": 0, "exit_code": rec.exit_code if rec.exit_code
+                                   is not None else 255, "finished_at": time.time(),
+                                   "error": "container state lost: no runtime state found"}
+    elif st.status is Status.EXITED:
+        changes = {"status": "exited", "pid": 0, "exit_code": st.exit_code, "oom_killed": st.oom_killed,
+                   "finished_at": st.finished_at or time.time(), "error": st.error}
+    elif st.status.value != rec.status:
+        changes = {"status": st.status.value, "pid": st.pid}
+    else:
+        return rec
+    cdb.update_state(store.db, rec.id, **changes)
+    return rec.replace(**changes)
+
+
+def list_containers(store: Store, *, all_: bool = True) -> list[ContainerRecord]:
+    recs = [reconcile(store, r) for r in cdb.list_all(store.db)]
+    return recs if all_ else [r for r in recs if r.status in LIVE]
+
+
+def _exit_command(store: Store, cid: str) -> list[str]:
+    return [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
+
+
+def start(store: Store, name_or_id: str) -> ContainerRecord:
+    from mocker.engine import volumes
+    from mocker.engine.container_create import spec_from_record
+
+    rec = get(store, name_or_id)
+    if rec.status in ("running", "restarting"):
+        return rec
+    if rec.status == "paused":
+        raise Conflict(f"cannot start a paused container {rec.name}, try unpause instead")
+    rt = runtime_for(store, _runtime_name(rec))
+    spec = spec_from_record(rec)
+    for a in rec.config.get("volumes") or []:
+        volumes.mount(store, a["name"], rec.id)
+    try:
+        if not os.path.exists(os.path.join(rt.bundle_dir(rec.id), "launch.json")):
+            rt.create(spec, exit_command=_exit_command(store, rec.id))
+            _copy_up_volumes(store, rt, rec)
+        pid = rt.start(rec.id)
+    except MockerError as e:
+        cdb.update_state(store.db, rec.id, status="exited" if rec.started_at else "created", error=str(e),
+                         exit_code=_exit_code_for(e))
+        raise
+    config = dict(rec.config, manually_stopped=False)
+    cdb.update_config(store.db, rec.id, config)
+    now = time.time()
+    cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=now, finished_at=None,
+                     exit_code=None, oom_killed=False, error="")
+    return rec.replace(status="running", pid=pid, started_at=now, config=config)
+
+
+def _exit_code_for(e: MockerError) -> int:
+    code = getattr(e, "exit_code", 125)
+    return code if code in (126, 127) else 128
+
+
+def _copy_up_volumes(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> None:
+    """Docker copies image content at a volume's path into the volume when it is new and empty."""
+    from mocker.engine import volumes
+
+    merged = os.path.join(rt.bundle_dir(rec.id), "merged")
+    for a in rec.config.get("volumes") or []:
+        if not a.get("copy_up") or a.get("copied"):
+            continue
+        vol = volumes.get_volume(store, a["name"])
+        if os.path.isdir(vol.mountpoint) and not os.listdir(vol.mountpoint):
+            volumes.copy_up(merged, a["destination"], vol.mountpoint)
+        a["copied"] = True
+    cdb.update_config(store.db, rec.id, rec.config)
+
+
+def _signal_number(sig: str | int) -> int:
+    if isinstance(sig, int):
+        return sig
+    text = sig.upper()
+    if text.isdigit():
+        return int(text)
+    if not text.startswith("SIG"):
+        text = "SIG" + text
+    try:
+        return int(getattr(_signal.Signals, text))
+    except AttributeError:
+        raise MockerError(f"Invalid signal: {sig}") from None
+
+
+def kill(store: Store, name_or_id: str, signal: str | int = "KILL") -> ContainerRecord:
+    rec = get(store, name_or_id)
+    num = _signal_number(signal)
+    if rec.status not in ("running", "paused"):
+        raise Conflict(f"cannot kill container: {name_or_id}: container {rec.id} is not running")
+    _mark_stopped(store, rec)
+    runtime_for(store, _runtime_name(rec)).kill(rec.id, num)
+    return rec
+
+
+def _mark_stopped(store: Store, rec: ContainerRecord) -> None:
+    """A container the user stopped or killed is not restarted by its policy (Docker's HasBeenManuallyStopped)."""
+    cdb.update_config(store.db, rec.id, dict(rec.config, manually_stopped=True))
+
+
+def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: str | None = None) -> ContainerRecord:
+    rec = get(store, name_or_id)
+    if rec.status not in ("running", "paused", "restarting"):
+        return rec
+    _mark_stopped(store, rec)
+    rt = runtime_for(store, _runtime_name(rec))
+    opts = rec.config.get("options") or {}
+    sig = _signal_number(signal or rec.config["spec"].get("stop_signal") or "SIGTERM")
+    wait_s: int = timeout if timeout is not None else int(opts["stop_timeout"] if opts.get("stop_timeout")
+                                                          is not None else 10)
+    if rec.status == "paused":
+        sig = 9  # a frozen process cannot handle a signal; Docker kills paused containers too
+    try:
+        rt.kill(rec.id, sig)
+        if sig != 9:
+            try:
+                rt.wait(rec.id, timeout=max(0, wait_s) if wait_s >= 0 else None)
+            except TimeoutError:
+                rt.kill(rec.id, 9)
+    except OCIRuntimeError:
+        pass  # it exited meanwhile
+    rt.wait(rec.id, timeout=30)
+    return cleanup(store, rec.id, restart=False)
+
+
+def cleanup(store: Store, container_id: str, *, restart: bool = True) -> ContainerRecord:
+    """After the process exited: record it, tear the runtime down, then restart or auto-remove.
+
+    Run by conmon's exit command and by ``stop``/``wait``; safe to run twice (the second run finds
+    nothing left to do).
+    """
+    from mocker.engine import volumes
+    from mocker.store.locks import file_lock
+
+    with file_lock(store.paths.run / "locks" / f"{container_id}.lock"):
+        found = cdb.get(store.db, container_id)
+        if found is None:
+            raise ContainerNotFound(f"No such container: {container_id}")
+        rec = reconcile(store, found)
+        if rec.status in ("running", "paused"):
+            return rec
+        rt = runtime_for(store, _runtime_name(rec))
+        bundle = rt.bundle_dir(rec.id)
+        if os.path.exists(os.path.join(bundle, "launch.json")):
+            try:
+                rt.delete(rec.id)
+            except ContainerNotFound:
+                pass
+        for a in rec.config.get("volumes") or []:
+            volumes.unmount(store, a["name"], rec.id)
+        opts = rec.config.get("options") or {}
+        if restart and _should_restart(rec, opts):
+            cdb.update_state(store.db, rec.id, status="restarting", restart_count=rec.restart_count + 1)
+            rec = rec.replace(status="restarting", restart_count=rec.restart_count + 1)
+        elif opts.get("auto_remove") and not _attached_waiter(store, rec.id):
+            remove(store, rec.id, force=True, volumes_too=True)
+            return rec
+    if rec.status == "restarting":
+        _restart_later(store, rec)
+    return rec
+
+
+def _should_restart(rec: ContainerRecord, opts: dict[str, Any]) -> bool:
+    policy = opts.get("restart") or {}
+    name = policy.get("name") or "no"
+    if rec.config.get("manually_stopped") or name == "no":
+        return False
+    if name in ("always", "unless-stopped"):
+        return True
+    if name == "on-failure":
+        limit = int(policy.get("maximum_retry_count") or 0)
+        return rec.exit_code not in (0, None) and (limit == 0 or rec.restart_count < limit)
+    return False
+
+
+def _restart_later(store: Store, rec: ContainerRecord) -> None:
+    """Docker waits 100 ms before the first restart, doubling each time; the exit command may block."""
+    delay = min(0.1 * (2 ** max(0, rec.restart_count - 1)), 60.0)
+    time.sleep(delay)
+    current = cdb.get(store.db, rec.id)
+    if current is None or current.status != "restarting" or current.config.get("manually_stopped"):
+        return
+    try:
+        start(store, rec.id)
+    except MockerError as e:
+        cdb.update_state(store.db, rec.id, status="exited", error=str(e))
+
+
+def _attached_waiter(store: Store, cid: str) -> bool:
+    """An attached ``run --rm`` holds this lock; it removes the container itself after reading the code."""
+    import fcntl
+
+    path = store.paths.run / "locks" / f"{cid}.attached"
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: bool = False) -> ContainerRecord:
+    from mocker.engine import volumes
+
+    rec = get(store, name_or_id)
+    if rec.status in ("running", "paused", "restarting"):
+        if not force:
+            state = "paused" if rec.status == "paused" else "running"
+            raise Conflict(f'cannot remove container "/{rec.name}": container is {state}: stop the container '
+                           "before removing or force remove")
+        _mark_stopped(store, rec)
+        rt = runtime_for(store, _runtime_name(rec))
+        try:
+            rt.kill(rec.id, 9)
+        except OCIRuntimeError:
+            pass
+        rt.wait(rec.id, timeout=30)
+    rt = runtime_for(store, _runtime_name(rec))
+    if os.path.exists(rt.bundle_dir(rec.id)) or os.path.exists(rt.run_dir(rec.id)):
+        try:
+            rt.delete(rec.id, remove_storage=True)
+        except ContainerNotFound:
+            pass
+    for a in rec.config.get("volumes") or []:
+        volumes.unmount(store, a["name"], rec.id)
+    cdb.delete(store.db, rec.id)
+    if volumes_too:
+        volumes.remove_anonymous_for(store, rec.id)
+    import shutil
+
+    shutil.rmtree(store.paths.containers / rec.id, ignore_errors=True)
+    return rec
+
+
+def pause(store: Store, name_or_id: str) -> None:
+    rec = get(store, name_or_id)
+    if rec.status == "paused":
+        raise Conflict(f"Container {rec.id} is already paused")
+    if rec.status != "running":
+        raise Conflict(f"Container {rec.id} is not running")
+    runtime_for(store, _runtime_name(rec)).pause(rec.id)
+    cdb.update_state(store.db, rec.id, status="paused")
+
+
+def unpause(store: Store, name_or_id: str) -> None:
+    rec = get(store, name_or_id)
+    if rec.status != "paused":
+        raise Conflict(f"Container {rec.id} is not paused")
+    runtime_for(store, _runtime_name(rec)).resume(rec.id)
+    cdb.update_state(store.db, rec.id, status="running")
+
+
+def rename(store: Store, name_or_id: str, new_name: str) -> None:
+    from mocker.engine.names import validate_name
+
+    rec = get(store, name_or_id)
+    new = validate_name(new_name)
+    if new == rec.name:
+        raise Conflict("Renaming a container with the same name as its current name")
+    cdb.rename(store.db, rec.id, new)
+
+
+def wait(store: Store, name_or_id: str) -> int:
+    rec = get(store, name_or_id)
+    if rec.status in LIVE:
+        code = runtime_for(store, _runtime_name(rec)).wait(rec.id)
+        try:
+            rec = cleanup(store, rec.id)
+        except ContainerNotFound:
+            return code
+        return rec.exit_code if rec.exit_code is not None else code
+    if rec.status == "created":
+        # Docker's wait blocks until a created container has run and exited.
+        while True:
+            time.sleep(0.1)
+            rec = get(store, rec.id)
+            if rec.status in LIVE:
+                return wait(store, rec.id)
+            if rec.status != "created":
+                break
+    return rec.exit_code if rec.exit_code is not None else 0
+
+
+def restart(store: Store, name_or_id: str, *, timeout: int | None = None, signal: str | None = None) -> None:
+    stop(store, name_or_id, timeout=timeout, signal=signal)
+    start(store, name_or_id)
+
+
+def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdout: Any, stderr: Any,
+                 detach_keys: bytes | None, on_tty: Any = None) -> int | None:
+    """Start ``rec`` with its streams connected before the process runs (no output is lost).
+
+    Returns the exit code, or None when the user detached (ctrl-p ctrl-q). ``on_tty(rt)`` runs once
+    the process started, for terminal size and signal forwarding.
+    """
+    from mocker.engine import volumes
+    from mocker.engine.container_create import spec_from_record
+
+    rt = runtime_for(store, _runtime_name(rec))
+    for a in rec.config.get("volumes") or []:
+        volumes.mount(store, a["name"], rec.id)
+    if not os.path.exists(os.path.join(rt.bundle_dir(rec.id), "launch.json")):
+        rt.create(spec_from_record(rec), exit_command=_exit_command(store, rec.id))
+        _copy_up_volumes(store, rt, rec)
+
+    def begin() -> None:
+        pid = rt.start(rec.id)
+        cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=time.time(), finished_at=None,
+                         exit_code=None, error="")
+        if on_tty is not None:
+            on_tty(rt)
+
+    result = rt.attach(rec.id, stdin=stdin, stdout=stdout, stderr=stderr, detach_keys=detach_keys,
+                       on_connect=begin)
+    if getattr(result, "detached", False):
+        return None
+    code = rt.wait(rec.id)
+    try:
+        done = cleanup(store, rec.id)
+    except ContainerNotFound:
+        return code
+    return done.exit_code if done.exit_code is not None else code
