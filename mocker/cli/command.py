@@ -84,7 +84,9 @@ class Command:
         n = len(args)
         lo, hi = self.min_args, self.max_args
         msg = None
-        if hi is not None and lo == hi and n != lo:
+        if hi == 0 and n > 0:
+            msg = "accepts no arguments."
+        elif hi is not None and lo == hi and n != lo:
             msg = f"requires exactly {lo} argument{'s' if lo != 1 else ''}."
         elif n < lo:
             msg = f"requires at least {lo} argument{'s' if lo != 1 else ''}."

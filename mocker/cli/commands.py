@@ -59,6 +59,7 @@ COMMANDS: dict[str, str] = {
     "container unpause": "mocker.cli.containers:UNPAUSE",
     "container remove": "mocker.cli.containers:RM",
     "container cleanup": "mocker.cli.containers:CLEANUP",
+    "container restart-policy": "mocker.cli.containers:RESTART_POLICY",
     "ps": "mocker.cli.container_info:PS",
     "container ps": "mocker.cli.container_info:PS",
     "logs": "mocker.cli.container_info:LOGS",

@@ -140,7 +140,7 @@ def _logs(ctx: Context, p: Parsed) -> int:
         try:
             tail = int(p.tail)
         except ValueError:
-            raise InvalidArgument(f'invalid value for "tail": "{p.tail}"') from None
+            tail = None  # Docker's daemon reads a tail it cannot parse as "all"
     since = parse_time(p.since) if p.since else None
     until = parse_time(p.until) if p.until else None
 

@@ -311,9 +311,27 @@ UNPAUSE = Command(name="unpause", usage="unpause CONTAINER [CONTAINER...]",
 def _cleanup(ctx: Context, p: Parsed) -> int:
     from mocker.engine import containers
 
+    if os.environ.get("MOCKER_CLEANUP_DETACHED") != "1":
+        # conmon runs this as its exit command and does not let it live long (a cleanup that waits
+        # for a container lock, or a restart back-off, would be killed): hand over to a process of
+        # its own session and return at once.
+        import subprocess
+
+        subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
+            [sys.executable, "-m", "mocker", "--root", str(ctx.store().paths.root), "container", "cleanup",
+             p.args[0]], env={**os.environ, "MOCKER_CLEANUP_DETACHED": "1"}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+        return 0
+    store = ctx.store()
     try:
-        containers.cleanup(ctx.store(), p.args[0])
+        containers.cleanup(store, p.args[0])
     except MockerError as e:
+        # conmon discards the exit command's output: keep the reason where an operator can find it.
+        import time
+
+        line = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} cleanup {p.args[0]}: {e}\n"
+        with open(store.paths.run / "cleanup-errors.log", "a") as f:
+            f.write(line)
         print(f"mocker container cleanup: {e}", file=sys.stderr)
         return 1
     return 0
@@ -322,3 +340,15 @@ def _cleanup(ctx: Context, p: Parsed) -> int:
 CLEANUP = Command(name="container cleanup", usage="container cleanup CONTAINER",
                   summary="Record a container's exit and apply its restart policy (run by conmon)",
                   handler=_cleanup, min_args=1, max_args=1)
+
+
+def _restart_policy(ctx: Context, p: Parsed) -> int:
+    from mocker.engine import containers
+
+    containers.restart_later(ctx.store(), p.args[0])
+    return 0
+
+
+RESTART_POLICY = Command(name="container restart-policy", usage="container restart-policy CONTAINER",
+                         summary="Wait out the restart back-off, then start the container (run by cleanup)",
+                         handler=_restart_policy, min_args=1, max_args=1)

@@ -126,13 +126,18 @@ def _mounts(store: Store, opts: ContainerCreateOptions,
 
     def add_volume(name: str, target: str, ro: bool, nocopy: bool, labels: dict[str, str] | None = None,
                    options: dict[str, str] | None = None) -> None:
-        if name:
-            rec = volumes.ensure_named(store, name) if not (labels or options) else volumes.create_volume(
-                store, name, labels=labels, options=options)
-        else:
-            rec = volumes.create_volume(store, None, anonymous=True)
-        mounts.append(Mount(type="volume", source=rec.mountpoint, target=target, read_only=ro, name=rec.name))
-        attach.append({"name": rec.name, "destination": target, "copy_up": not nocopy})
+        # The volume itself is created in the same transaction as the container row (see create()),
+        # so a racing "volume rm" cannot take it between the two, and a failed create leaks none.
+        anonymous = not name
+        if anonymous:
+            import secrets
+
+            name = secrets.token_hex(32)
+        volumes.validate_name(name)
+        mountpoint = store.paths.text("volumes", name, "_data")
+        mounts.append(Mount(type="volume", source=mountpoint, target=target, read_only=ro, name=name))
+        attach.append({"name": name, "destination": target, "copy_up": not nocopy, "anonymous": anonymous,
+                       "labels": labels or {}, "options": options or {}})
 
     for v in opts.volumes:
         if v.target in targets:
@@ -207,7 +212,8 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
         id=cid, name=name or "", rootfs_layers=layers, args=tuple(args), env=tuple(env),
         workdir=opts.workdir or cfg.get("WorkingDir") or "/", user=opts.user if opts.user is not None else
         (cfg.get("User") or ""), group_add=opts.group_add, hostname=hostname, domainname=opts.domainname or "",
-        tty=opts.tty, open_stdin=opts.open_stdin, mounts=tuple(mounts), resources=opts.resources,
+        tty=opts.tty, open_stdin=opts.open_stdin, stdin_once=opts.stdin_once, mounts=tuple(mounts),
+        resources=opts.resources,
         security=security, ulimits=opts.ulimits, devices=opts.devices, init=bool(opts.init),
         stop_signal=opts.stop_signal or cfg.get("StopSignal") or "SIGTERM", network_mode=mode,
         etc_files=etc,
@@ -231,6 +237,14 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
             record.config["spec"]["name"] = record.name
         try:
             with transaction(store.db) as conn:
+                for a in attach:
+                    if a["anonymous"]:
+                        volumes.create_volume(store, a["name"], anonymous=True,
+                                              labels={"com.docker.volume.anonymous": ""})
+                    elif a["labels"] or a["options"]:
+                        volumes.create_volume(store, a["name"], labels=a["labels"], options=a["options"])
+                    else:
+                        volumes.ensure_named(store, a["name"])
                 cdb.insert(conn, record)
                 for a in attach:
                     volumes.attach(conn, cid, a["name"], a["destination"])

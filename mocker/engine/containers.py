@@ -47,8 +47,11 @@ def _runtime_name(rec: ContainerRecord) -> str | None:
 
 
 def reconcile(store: Store, rec: ContainerRecord) -> ContainerRecord:
-    """Bring the record in line with what the runtime says now (the runtime is the source of truth)."""
-    if rec.status not in LIVE:
+    """Bring the record in line with what the runtime says now (the runtime is the source of truth).
+
+    "restarting" is left alone: its process has exited on purpose and a restart is pending.
+    """
+    if rec.status not in ("running", "paused"):
         return rec
     try:
         st = runtime_for(store, _runtime_name(rec)).state(rec.id)
@@ -78,23 +81,57 @@ def _exit_command(store: Store, cid: str) -> list[str]:
     return [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
 
 
+def _container_lock(store: Store, cid: str) -> Any:
+    """Serialises start and the exit command's cleanup of one container (a fast exit cannot overtake
+    the start that is still recording "running")."""
+    from mocker.store.locks import file_lock
+
+    return file_lock(store.paths.run / "locks" / f"{cid}.lock")
+
+
 def start(store: Store, name_or_id: str) -> ContainerRecord:
+    rec = get(store, name_or_id)
+    with _container_lock(store, rec.id):
+        return _start_locked(store, get(store, rec.id))
+
+
+def _start_for_restart(store: Store, container_id: str) -> None:
+    with _container_lock(store, container_id):
+        rec = cdb.get(store.db, container_id)
+        if rec is None or rec.status != "restarting" or rec.config.get("manually_stopped"):
+            if rec is not None and rec.status == "restarting":
+                cdb.update_state(store.db, rec.id, status="exited")
+            return
+        _start_locked(store, rec, restarting=True)
+
+
+def _prepare(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> None:
+    """Mount volumes and the rootfs, copy image content into new volumes, then create the runtime
+    container (conmon + ``<runtime> create``). Copy-up comes first: Docker fills a new volume before
+    the runtime puts mountpoints (e.g. /etc/hosts) into it."""
     from mocker.engine import volumes
     from mocker.engine.container_create import spec_from_record
+    from mocker.runtime.linux import rootfs
 
-    rec = get(store, name_or_id)
-    if rec.status in ("running", "restarting"):
+    for a in rec.config.get("volumes") or []:
+        volumes.mount(store, a["name"], rec.id)
+    if os.path.exists(os.path.join(rt.bundle_dir(rec.id), "launch.json")):
+        return
+    spec = spec_from_record(rec)
+    if any(a.get("copy_up") and not a.get("copied") for a in rec.config.get("volumes") or []):
+        rootfs.mount_rootfs(rt.bundle_dir(rec.id), spec.rootfs_layers)
+        _copy_up_volumes(store, rt, rec)
+    rt.create(spec, exit_command=_exit_command(store, rec.id))
+
+
+def _start_locked(store: Store, rec: ContainerRecord, *, restarting: bool = False) -> ContainerRecord:
+    if rec.status == "running" or (rec.status == "restarting" and not restarting):
         return rec
     if rec.status == "paused":
         raise Conflict(f"cannot start a paused container {rec.name}, try unpause instead")
     rt = runtime_for(store, _runtime_name(rec))
-    spec = spec_from_record(rec)
-    for a in rec.config.get("volumes") or []:
-        volumes.mount(store, a["name"], rec.id)
     try:
-        if not os.path.exists(os.path.join(rt.bundle_dir(rec.id), "launch.json")):
-            rt.create(spec, exit_command=_exit_command(store, rec.id))
-            _copy_up_volumes(store, rt, rec)
+        _prepare(store, rt, rec)
         pid = rt.start(rec.id)
     except MockerError as e:
         cdb.update_state(store.db, rec.id, status="exited" if rec.started_at else "created", error=str(e),
@@ -189,9 +226,8 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
     nothing left to do).
     """
     from mocker.engine import volumes
-    from mocker.store.locks import file_lock
 
-    with file_lock(store.paths.run / "locks" / f"{container_id}.lock"):
+    with _container_lock(store, container_id):
         found = cdb.get(store.db, container_id)
         if found is None:
             raise ContainerNotFound(f"No such container: {container_id}")
@@ -211,12 +247,36 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
         if restart and _should_restart(rec, opts):
             cdb.update_state(store.db, rec.id, status="restarting", restart_count=rec.restart_count + 1)
             rec = rec.replace(status="restarting", restart_count=rec.restart_count + 1)
-        elif opts.get("auto_remove") and not _attached_waiter(store, rec.id):
+            restart_now = True
+        else:
+            restart_now = False
+            if rec.status == "restarting":  # stopped while a restart was pending
+                cdb.update_state(store.db, rec.id, status="exited")
+                rec = rec.replace(status="exited")
+        if not restart_now and opts.get("auto_remove") and not _attached_waiter(store, rec.id):
             remove(store, rec.id, force=True, volumes_too=True)
             return rec
-    if rec.status == "restarting":
-        _restart_later(store, rec)
+    if restart_now:
+        _spawn_restart(store, rec)
     return rec
+
+
+def _spawn_restart(store: Store, rec: ContainerRecord) -> None:
+    """Restart from a process of its own session: conmon's exit-command child does not live long
+    enough to sit out Docker's back-off delay."""
+    import subprocess
+
+    subprocess.Popen(  # noqa: S603 - fixed argv of our own interpreter and module
+        [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "restart-policy", rec.id],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True, close_fds=True,
+    )
+
+
+def restart_later(store: Store, container_id: str) -> None:
+    rec = cdb.get(store.db, container_id)
+    if rec is not None:
+        _restart_later(store, rec)
 
 
 def _should_restart(rec: ContainerRecord, opts: dict[str, Any]) -> bool:
@@ -236,11 +296,8 @@ def _restart_later(store: Store, rec: ContainerRecord) -> None:
     """Docker waits 100 ms before the first restart, doubling each time; the exit command may block."""
     delay = min(0.1 * (2 ** max(0, rec.restart_count - 1)), 60.0)
     time.sleep(delay)
-    current = cdb.get(store.db, rec.id)
-    if current is None or current.status != "restarting" or current.config.get("manually_stopped"):
-        return
     try:
-        start(store, rec.id)
+        _start_for_restart(store, rec.id)
     except MockerError as e:
         cdb.update_state(store.db, rec.id, status="exited", error=str(e))
 
@@ -287,9 +344,10 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
             pass
     for a in rec.config.get("volumes") or []:
         volumes.unmount(store, a["name"], rec.id)
+    names = [a["name"] for a in rec.config.get("volumes") or []]
     cdb.delete(store.db, rec.id)
     if volumes_too:
-        volumes.remove_anonymous_for(store, rec.id)
+        volumes.remove_anonymous_for(store, rec.id, names=names)
     import shutil
 
     shutil.rmtree(store.paths.containers / rec.id, ignore_errors=True)
@@ -357,20 +415,14 @@ def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdou
     Returns the exit code, or None when the user detached (ctrl-p ctrl-q). ``on_tty(rt)`` runs once
     the process started, for terminal size and signal forwarding.
     """
-    from mocker.engine import volumes
-    from mocker.engine.container_create import spec_from_record
-
     rt = runtime_for(store, _runtime_name(rec))
-    for a in rec.config.get("volumes") or []:
-        volumes.mount(store, a["name"], rec.id)
-    if not os.path.exists(os.path.join(rt.bundle_dir(rec.id), "launch.json")):
-        rt.create(spec_from_record(rec), exit_command=_exit_command(store, rec.id))
-        _copy_up_volumes(store, rt, rec)
+    _prepare(store, rt, rec)
 
     def begin() -> None:
-        pid = rt.start(rec.id)
-        cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=time.time(), finished_at=None,
-                         exit_code=None, error="")
+        with _container_lock(store, rec.id):
+            pid = rt.start(rec.id)
+            cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=time.time(),
+                             finished_at=None, exit_code=None, error="")
         if on_tty is not None:
             on_tty(rt)
 

@@ -301,6 +301,8 @@ def _delete(store: Store, name: str, *, force: bool = False, container_id: str |
     import shutil
 
     conn = store.db
+    # Joined to a caller's transaction, the directory would go before a commit that might never come.
+    assert not conn.in_transaction, "remove volumes outside a transaction"
     trash: str | None = None
     root = store.paths.text("volumes", name)
     try:
@@ -339,14 +341,16 @@ def remove(store: Store, names: Iterable[str], *, force: bool = False) -> Volume
     return report
 
 
-def remove_anonymous_for(store: Store, container_id: str) -> list[str]:
+def remove_anonymous_for(store: Store, container_id: str, names: Iterable[str] = ()) -> list[str]:
     """``rm -v`` / ``--rm``: detach the container's anonymous volumes and remove those no other container uses.
 
-    Call before deleting the container row (the cascade would forget which volumes were its own).
+    The volumes are the container's ``container_volumes`` rows, plus ``names``: pass the names it used
+    if the container row is deleted first (the cascade forgets its rows). Named volumes are kept.
     """
     removed = []
     with _lock(store):
-        for name in dict.fromkeys(n for n, _ in vdb.container_volumes(store.db, container_id)):
+        attached = [n for n, _ in vdb.container_volumes(store.db, container_id)]
+        for name in dict.fromkeys([*attached, *names]):
             rec = vdb.get_volume(store.db, name)
             if rec is not None and rec.anonymous and _delete(store, name, container_id=container_id):
                 removed.append(name)

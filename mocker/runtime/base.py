@@ -11,9 +11,10 @@ store them and later export them (e.g. as Kubernetes objects) without re-derivin
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 
 class Status(StrEnum):
@@ -101,6 +102,7 @@ class ContainerSpec:
     domainname: str = ""
     tty: bool = False
     open_stdin: bool = False
+    stdin_once: bool = False            # Docker's StdinOnce: the first attached client's EOF/detach closes stdin
     mounts: tuple[Mount, ...] = ()
     resources: Resources = field(default_factory=Resources)
     security: Security = field(default_factory=Security)
@@ -162,16 +164,34 @@ class Capabilities:
     foreign_platforms: tuple[str, ...] = ()
 
 
+DEFAULT_DETACH_KEYS = b"\x10\x11"  # Docker's ctrl-p, ctrl-q
+OutputSink = BinaryIO | int | Callable[[bytes], object] | None
+"""Where a container's output goes: a file descriptor, a binary stream, a callable, or nowhere."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttachResult:
+    detached: bool = False        # the user typed the detach keys (the container keeps running)
+    stdin_closed: bool = False    # our stdin reached EOF, so the container's stdin was closed
+
+
 class Runtime(Protocol):
     def capabilities(self) -> Capabilities: ...
 
-    def create(self, spec: ContainerSpec) -> None:
-        """Set up (rootfs, bundle, supervisor) without starting the process; ``docker create``."""
+    def create(self, spec: ContainerSpec, *, exit_command: Sequence[str] = ()) -> None:
+        """Set up (rootfs, bundle, supervisor) without starting the process; ``docker create``.
+
+        ``exit_command`` (argv) is run by the supervisor after the process exited and its exit code
+        was recorded (e.g. ``mocker --root R container cleanup ID``): restart policies without a
+        daemon. It must tolerate a container that is already being removed."""
 
     def start(self, container_id: str) -> int:
-        """Start the created process; returns its pid."""
+        """Start the created process; returns its pid. An exited container is created anew first."""
 
     def state(self, container_id: str) -> RuntimeState: ...
+
+    def wait(self, container_id: str, timeout: float | None = None) -> int:
+        """Block until the process exits; its exit code. ``TimeoutError`` after ``timeout`` seconds."""
 
     def kill(self, container_id: str, signal: int) -> None: ...
 
@@ -179,5 +199,19 @@ class Runtime(Protocol):
 
     def resume(self, container_id: str) -> None: ...
 
-    def delete(self, container_id: str) -> None:
-        """Remove runtime state, unmount the rootfs; the container must not be running."""
+    def delete(self, container_id: str, *, remove_storage: bool = False) -> None:
+        """Remove runtime state (killing a live process), unmount the rootfs; with ``remove_storage``
+        also the container's own files (its writable layer, logs)."""
+
+    def exec(self, container_id: str, spec: ExecSpec, *, stdin: int | None = None, stdout: OutputSink = None,
+             stderr: OutputSink = None, size: tuple[int, int] | None = None,
+             detach_keys: bytes | None = None) -> int:
+        """Run a process in the running container, streaming it; its exit code."""
+
+    def attach(self, container_id: str, *, stdin: int | None = None, stdout: OutputSink = None,
+               stderr: OutputSink = None, detach_keys: bytes | None = None,
+               on_connect: Callable[[], object] | None = None) -> AttachResult:
+        """Stream to/from the main process until it exits or the user detaches."""
+
+    def resize(self, container_id: str, height: int, width: int) -> None:
+        """Set the terminal size of a container created with ``tty``."""

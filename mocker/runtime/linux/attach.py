@@ -24,17 +24,15 @@ import termios
 import tty
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from typing import BinaryIO
 
 from mocker.errors import InvalidArgument, OCIRuntimeError
+from mocker.runtime.base import DEFAULT_DETACH_KEYS, AttachResult, OutputSink
 
 STDOUT = 2
 STDERR = 3
 PACKET_SIZE = 32768 + 1
-DEFAULT_DETACH_KEYS = b"\x10\x11"  # ctrl-p, ctrl-q
 
-Sink = BinaryIO | int | Callable[[bytes], object] | None
+Sink = OutputSink
 
 
 def connect(path: str) -> socket.socket:
@@ -93,25 +91,26 @@ class DetachMatcher:
         self.held = b""
 
     def feed(self, data: bytes) -> tuple[bytes, bool]:
-        """(bytes to forward, detached?)."""
+        """(bytes to forward, detached?). Held bytes that turn out not to be the sequence go on."""
         if not self.keys:
             return data, False
         out = bytearray()
-        for byte in data:
-            self.held += bytes((byte,))
-            if self.keys.startswith(self.held):
-                if self.held == self.keys:
-                    return bytes(out), True
-                continue
-            out += self.held
-            self.held = b""
+        for value in data:
+            byte = bytes((value,))
+            if not self.keys.startswith(self.held + byte):
+                out += self.held
+                self.held = b""
+                if not self.keys.startswith(byte):
+                    out += byte
+                    continue
+            self.held += byte
+            if self.held == self.keys:
+                return bytes(out), True
         return bytes(out), False
 
-
-@dataclass(frozen=True, slots=True)
-class AttachResult:
-    detached: bool = False        # the user typed the detach keys
-    stdin_closed: bool = False    # our stdin reached EOF (conmon was told to close the container's)
+    def flush(self) -> bytes:
+        held, self.held = self.held, b""
+        return held
 
 
 def _writer(sink: Sink) -> Callable[[bytes], object] | None:
@@ -180,6 +179,8 @@ def pump(
                 data = b""
             if not data:
                 stdin_open = False
+                if matcher.held:
+                    _send(sock, matcher.flush())
                 if close_stdin:
                     _shutdown_write(sock)
                     stdin_closed = True

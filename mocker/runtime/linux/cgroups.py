@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
 from mocker.errors import OCIRuntimeError
-from mocker.runtime.linux.rootfs import mount
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 # One lock for the whole machine: cgroup trees are shared by every store.
@@ -91,6 +91,8 @@ def fix_hybrid_trap(root: str = CGROUP_ROOT) -> tuple[str, ...]:
     """
     if detect_mode(root) is not CgroupMode.HYBRID or not hybrid_v2_controllers(root):
         return ()
+    from mocker.runtime.linux.rootfs import mount
+
     moved: list[str] = []
     with cgroup_lock():
         for name in hybrid_v2_controllers(root):
@@ -159,6 +161,14 @@ def _mounts() -> tuple[dict[str, str], str]:
     return v1, v2
 
 
+def available_controllers() -> frozenset[str]:
+    """Controllers containers can use: v1 hierarchies, or the v2 root's (freezer is built into v2)."""
+    v1, v2 = _mounts()
+    if v2 != CGROUP_ROOT:
+        return frozenset(v1)
+    return frozenset(_read(os.path.join(v2, "cgroup.controllers")).split()) | {"freezer"}
+
+
 def paths_of_pid(pid: int) -> CgroupPaths:
     """The cgroup directories of ``pid`` (read once, at create; :func:`state` reads only files)."""
     v1, v2mount = _mounts()
@@ -198,6 +208,33 @@ def is_frozen(paths: CgroupPaths) -> bool:
     if paths.freezer:
         return _read(os.path.join(paths.freezer, "freezer.state")).strip() in ("FROZEN", "FREEZING")
     return False
+
+
+def wait_frozen(paths: CgroupPaths, timeout: float = 5.0) -> bool:
+    """After a pause: wait until the freezer reports FROZEN (v1 can stay FREEZING under load, while a
+    task is in an uninterruptible sleep; writing FROZEN again retries). False if it never did."""
+    if paths.v2:
+        path = os.path.join(paths.unified, "cgroup.events")
+        done = lambda: "frozen 1" in _read(path)  # noqa: E731
+    elif paths.freezer:
+        path = os.path.join(paths.freezer, "freezer.state")
+        done = lambda: _read(path).strip() == "FROZEN"  # noqa: E731
+    else:
+        return True
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while not done():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+        if not paths.v2:
+            try:
+                with open(path, "w") as f:
+                    f.write("FROZEN")
+            except OSError:
+                return False
+    return True
 
 
 def _keyed(text: str) -> dict[str, int]:

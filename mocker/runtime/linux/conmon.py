@@ -23,13 +23,15 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mocker.errors import OCIRuntimeError
 from mocker.runtime.base import ExecSpec
-from mocker.runtime.linux.oci import OCIRuntime, find_binary, runtime_error
+
+if TYPE_CHECKING:
+    from mocker.runtime.linux.oci import OCIRuntime
 
 HANDSHAKE_TIMEOUT = 60.0
 
@@ -52,13 +54,16 @@ class ConmonOptions:
     log_size_max: int | None = None
     log_level: str = "error"
     tty: bool = False
-    stdin: bool = False
+    stdin: bool = False                 # -i: a stdin pipe, closed when an attached client leaves ...
+    leave_stdin_open: bool = False      # ... unless this is set (Docker's StdinOnce=false)
     exit_command: tuple[str, ...] = ()
     exec_process_spec: str = ""         # set: an exec session (with --exec-attach)
 
 
 def conmon_argv(opts: ConmonOptions, conmon: str = "conmon") -> list[str]:
     """conmon's argv, in podman's order (``sharedConmonArgs`` + create/exec specifics)."""
+    from mocker.runtime.linux.oci import find_binary
+
     args = [
         conmon if os.path.isabs(conmon) else find_binary(conmon),
         "--api-version", "1",
@@ -84,6 +89,8 @@ def conmon_argv(opts: ConmonOptions, conmon: str = "conmon") -> list[str]:
         args.append("-t")
     if opts.stdin:
         args.append("-i")
+        if opts.leave_stdin_open:
+            args.append("--leave-stdin-open")
     if opts.exec_process_spec:
         args += ["-e", "--exec-attach", "--exec-process-spec", opts.exec_process_spec]
     if opts.exit_command:
@@ -177,6 +184,8 @@ class ConmonProcess:
         if not isinstance(data, int):
             raise self._failure("conmon exited before the container was created")
         if data < 0:
+            from mocker.runtime.linux.oci import runtime_error
+
             raise runtime_error(self.opts.runtime.name, str(message.get("message") or "container create failed"))
         return data
 
@@ -211,64 +220,24 @@ def launch(opts: ConmonOptions, *, conmon: str = "conmon", env: Mapping[str, str
     return ConmonProcess(opts, conmon=conmon, env=env, cwd=cwd).go()
 
 
-def read_pidfile(path: str) -> int:
-    try:
-        with open(path) as f:
-            text = f.read().strip()
-    except OSError:
-        return 0
-    return int(text) if text.isdigit() else 0
-
-
-def is_conmon(pid: int, cid: str) -> bool:
-    """True if ``pid`` is a live (not zombie) conmon supervising ``cid``."""
-    if pid <= 0:
-        return False
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            argv: Sequence[bytes] = f.read().split(b"\0")
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return False
-    if stat[stat.rfind(b")") + 2:][:1] == b"Z":
-        return False
-    return bool(argv) and os.path.basename(argv[0]) == b"conmon" and cid.encode() in argv
-
-
 # ---- exec sessions -------------------------------------------------------------------------------
-
-_CAPS = (
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
-    "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
-    "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-    "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
-    "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
-    "CHECKPOINT_RESTORE",
-)  # fmt: skip
-
-
-def _all_caps() -> list[str]:
-    try:
-        with open("/proc/sys/kernel/cap_last_cap") as f:
-            last = int(f.read())
-    except (OSError, ValueError):
-        last = len(_CAPS) - 1
-    return [f"CAP_{name}" for name in _CAPS[: last + 1]]
-
 
 def _env_key(item: str) -> str:
     return item.split("=", 1)[0]
 
 
-def exec_process(base: dict[str, Any], spec: ExecSpec, rootfs: str) -> dict[str, Any]:
-    """The OCI ``process`` of an exec: the container's, with the exec's args, env, cwd, user, tty."""
+def exec_process(base: dict[str, Any], spec: ExecSpec, rootfs: str,
+                 size: tuple[int, int] | None = None) -> dict[str, Any]:
+    """The OCI ``process`` of an exec: the container's, with the exec's args, env, cwd, user, tty
+    (``size`` = (height, width): the runtime opens the pty at that size, before the process runs)."""
     from mocker.runtime.linux.users import read_file_in_root, resolve_user
 
     process = json.loads(json.dumps(base))
     process["args"] = list(spec.args)
     process["terminal"] = spec.tty
     process.pop("consoleSize", None)
+    if spec.tty and size:
+        process["consoleSize"] = {"height": size[0], "width": size[1]}
     env = [e for e in process.get("env", []) if _env_key(e) not in {_env_key(x) for x in spec.env}]
     env += list(spec.env)
     if spec.workdir:
@@ -289,9 +258,12 @@ def exec_process(base: dict[str, Any], spec: ExecSpec, rootfs: str) -> dict[str,
     if spec.tty and "TERM" not in keys:
         env.append("TERM=xterm")
     process["env"] = env
-    if spec.privileged:
-        caps = _all_caps()
-        process["capabilities"] = {k: caps for k in ("bounding", "effective", "permitted")}
+    if spec.privileged:                 # what this host can give (spec.py: not CAP_SYS_RESOURCE here)
+        from mocker.runtime.linux.spec import host_capabilities
+
+        caps = list(host_capabilities())
+        process["capabilities"] = dict(process.get("capabilities") or {}, bounding=caps, effective=caps,
+                                       permitted=caps)
     return process
 
 
@@ -320,7 +292,7 @@ class ExecSession:
             base = json.load(f)["process"]
         spec_path = os.path.join(session_dir, "process.json")
         with open(spec_path, "w") as f:
-            json.dump(exec_process(base, spec, os.path.join(bundle, "merged")), f)
+            json.dump(exec_process(base, spec, os.path.join(bundle, "merged"), size), f)
         session_id = os.path.basename(session_dir)
         opts = ConmonOptions(
             cid=container_id, cuuid=session_id, name=session_id, runtime=runtime, bundle=session_dir,
@@ -336,8 +308,6 @@ class ExecSession:
             ready = read_sync(proc.attach_pipe)
             if not isinstance(ready.get("data"), int) or int(str(ready["data"])) < 0:
                 raise proc._failure(f"exec session did not start: {ready.get('message', 'conmon exited')}")
-            if spec.tty and size:
-                attach.resize(os.path.join(session_dir, "ctl"), *size)
             if not spec.detach:
                 sock = attach.connect(os.path.join(session_dir, "attach"))
             proc.signal_start()         # second byte: conmon runs `<runtime> exec`
@@ -363,6 +333,8 @@ class ExecSession:
         if self.socket is None:
             self._proc.close()
             return 0
+        if self.spec.open_stdin and stdin is None:
+            self.socket.shutdown(socket.SHUT_WR)    # nothing to send: the process sees EOF at once
         try:
             result = attach.pump(self.socket, stdin=stdin if self.spec.open_stdin else None, stdout=stdout,
                                  stderr=stderr, tty=self.spec.tty, detach_keys=detach_keys)

@@ -19,6 +19,7 @@ import subprocess
 from typing import Any
 
 from mocker.errors import CannotInvoke, CommandNotFound, OCIRuntimeError
+from mocker.runtime.linux import cgroups
 
 KNOWN_RUNTIMES = ("crun", "runc")
 _NOT_FOUND = re.compile(r"executable file not found|no such file or directory|not found in \$PATH", re.I)
@@ -43,6 +44,22 @@ def find_binary(name: str) -> str:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     raise OCIRuntimeError(f"OCI runtime {name} not found (install it: apt-get install {name})")
+
+
+def choose_runtime(requested: str | None = None) -> str:
+    """crun unless asked otherwise; runc when crun is missing or the cgroup hybrid trap cannot be
+    fixed (see cgroups.py). An explicit choice is kept, or fails."""
+    wanted = requested or "crun"
+    if wanted != "crun":
+        return wanted
+    try:
+        find_binary("crun")
+        cgroups.fix_hybrid_trap()
+    except OCIRuntimeError:
+        if requested:
+            raise
+        return "runc"
+    return "crun"
 
 
 class OCIRuntime:

@@ -23,18 +23,21 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from signal import SIGKILL, pidfd_send_signal
+from typing import TYPE_CHECKING, Any
 
-from mocker.errors import ContainerNotFound, OCIRuntimeError
-from mocker.runtime.base import Capabilities, ContainerSpec, ExecSpec, RuntimeState, Status
-from mocker.runtime.linux import attach as _attach
-from mocker.runtime.linux import cgroups, conmon, rootfs
-from mocker.runtime.linux.oci import OCIRuntime
+from mocker.errors import Conflict, ContainerNotFound, OCIRuntimeError
+from mocker.runtime.base import DEFAULT_DETACH_KEYS, Capabilities, RuntimeState, Status
+from mocker.runtime.linux import cgroups
 from mocker.store.paths import StorePaths
+
+if TYPE_CHECKING:       # `state()` (every `ps` row) needs none of these: they load when used
+    from mocker.runtime.base import AttachResult, ContainerSpec, ExecSpec, OutputSink, Runtime
+    from mocker.runtime.linux.conmon import ExecSession
+    from mocker.runtime.linux.oci import OCIRuntime
 
 SpecBuilder = Callable[..., dict[str, Any]]
 LOST_EXIT_CODE = 255        # Docker's code for a container whose end nobody saw (e.g. a reboot)
@@ -49,7 +52,7 @@ def _read(path: str) -> str | None:
 
 
 def _write_json(path: str, data: object) -> None:
-    tmp = f"{path}.tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
         json.dump(data, f)
     os.replace(tmp, path)
@@ -64,6 +67,25 @@ def proc_stat(pid: int) -> tuple[str, int] | None:
         return None
     fields = data[data.rfind(b")") + 2:].split()
     return fields[0].decode(), int(fields[19])
+
+
+def _read_pid(path: str) -> int:
+    text = (_read(path) or "").strip()
+    return int(text) if text.isdigit() else 0
+
+
+def _is_conmon(pid: int, cid: str) -> bool:
+    """True if ``pid`` is a live (not zombie) conmon supervising ``cid``."""
+    if pid <= 0:
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    stat = proc_stat(pid)
+    return (stat is not None and stat[0] != "Z" and os.path.basename(argv[0]) == b"conmon"
+            and cid.encode() in argv)
 
 
 class LinuxRuntime:
@@ -101,6 +123,8 @@ class LinuxRuntime:
         return data
 
     def _oci(self, name: str) -> OCIRuntime:
+        from mocker.runtime.linux.oci import OCIRuntime
+
         return OCIRuntime(name, state_root=self._state_root)
 
     def _oci_of(self, container_id: str) -> OCIRuntime:
@@ -109,33 +133,21 @@ class LinuxRuntime:
     # ---- capabilities ---------------------------------------------------------------------------
 
     def capabilities(self) -> Capabilities:
-        v1, v2 = cgroups._mounts()
-        pure_v2 = v2 == cgroups.CGROUP_ROOT
-        v2_ctrls = set((_read(os.path.join(v2, "cgroup.controllers")) or "").split()) if pure_v2 else set()
-        has = (lambda name: name in v2_ctrls) if pure_v2 else (lambda name: name in v1)
+        has = cgroups.available_controllers().__contains__
         platforms = tuple(
             f"linux/{arch}" for arch, handler in (("arm64", "qemu-aarch64"), ("s390x", "qemu-s390x"),
                                                   ("ppc64le", "qemu-ppc64le"), ("arm", "qemu-arm"))
             if (_read(f"/proc/sys/fs/binfmt_misc/{handler}") or "").startswith("enabled")
         )
-        return Capabilities(
-            name="linux", pause=pure_v2 or "freezer" in v1, cgroups_memory=has("memory"),
-            cgroups_cpu=has("cpu"), cgroups_pids=has("pids"), exec=True, tty=True, foreign_platforms=platforms,
-        )
+        return Capabilities(name="linux", pause=has("freezer"), cgroups_memory=has("memory"), cgroups_cpu=has("cpu"),
+                            cgroups_pids=has("pids"), exec=True, tty=True, foreign_platforms=platforms)
 
     def runtime_name(self) -> str:
-        """The OCI runtime new containers get (fixes the cgroup hybrid trap for crun, see cgroups.py)."""
+        """The OCI runtime new containers get (crun, with the cgroup hybrid trap fixed; else runc)."""
         if self._chosen is None:
-            wanted = self._requested or "crun"
-            if wanted == "crun":
-                try:
-                    self._oci("crun")
-                    cgroups.fix_hybrid_trap()
-                except OCIRuntimeError:
-                    if self._requested:
-                        raise
-                    wanted = "runc"
-            self._chosen = wanted
+            from mocker.runtime.linux.oci import choose_runtime
+
+            self._chosen = choose_runtime(self._requested)
         return self._chosen
 
     # ---- lifecycle ------------------------------------------------------------------------------
@@ -145,9 +157,14 @@ class LinuxRuntime:
         bundle, run = self.bundle_dir(spec.id), self.run_dir(spec.id)
         if os.path.exists(os.path.join(bundle, "launch.json")):
             raise OCIRuntimeError(f"container {spec.id} already exists")
+        import shutil
+
+        from mocker.runtime.linux import rootfs
+
+        made_bundle = not os.path.isdir(bundle)
         os.makedirs(bundle, mode=0o700, exist_ok=True)
-        merged = rootfs.mount_rootfs(bundle, spec.rootfs_layers)
         try:
+            merged = rootfs.mount_rootfs(bundle, spec.rootfs_layers)
             cgroups_path = f"{self._cgroup_parent}/{spec.id}"
             builder = self._spec_builder or _default_builder()
             config = builder(spec, rootfs=merged, cgroups_path=cgroups_path)
@@ -155,31 +172,51 @@ class LinuxRuntime:
             log_path = spec.log_path or os.path.join(bundle, "ctr.log")
             launch = {
                 "name": spec.name, "runtime": self.runtime_name(), "tty": spec.tty, "stdin": spec.open_stdin,
+                "stdin_once": spec.stdin_once,
                 "log_driver": spec.log_driver, "log_path": "" if spec.log_driver == "none" else log_path,
                 "log_size_max": spec.log_size_max, "exit_command": list(exit_command),
                 "cgroups_path": cgroups_path, "layers": list(spec.rootfs_layers),
             }
             _write_json(os.path.join(bundle, "launch.json"), launch)
-            self._launch_conmon(spec.id, launch, fallback=self._requested is None)
         except BaseException:
             self._teardown(spec.id, bundle, run)
-            for name in ("launch.json", "config.json"):
-                _remove(os.path.join(bundle, name))
+            if made_bundle:
+                shutil.rmtree(bundle, ignore_errors=True)
+            else:           # the engine's files (hosts, resolv.conf...) stay; ours go
+                for name in ("merged", "upper", "work", "empty", "l", "config.json", "launch.json"):
+                    path = os.path.join(bundle, name)
+                    if os.path.isdir(path):
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        _remove(path)
+            raise
+        try:
+            self._launch_conmon(spec.id, launch, fallback=self._requested is None)
+        except BaseException:
+            # The bundle stays (state: created, pid 0), as Docker's `create` keeps a container whose
+            # command cannot run: start() tries again, delete(remove_storage=True) removes it.
+            self._teardown(spec.id, bundle, run)
             raise
 
     def _launch_conmon(self, container_id: str, launch: dict[str, Any], *, fallback: bool = False) -> int:
+        import shutil
+
         bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
         shutil.rmtree(run, ignore_errors=True)
         os.makedirs(os.path.join(run, "exits"), mode=0o700)
         for name in ("exit", "oom", "started"):
             _remove(os.path.join(bundle, name))
+        from mocker.runtime.linux import conmon
+
         oci = self._oci(launch["runtime"])
         opts = conmon.ConmonOptions(
             cid=container_id, cuuid=container_id, name=launch["name"] or container_id, runtime=oci, bundle=bundle,
             pidfile=os.path.join(run, "pidfile"), exit_dir=os.path.join(run, "exits"), persist_dir=bundle,
             conmon_pidfile=os.path.join(run, "conmon.pid"),
             log=f"k8s-file:{launch['log_path']}" if launch["log_path"] else "none",
-            log_size_max=launch.get("log_size_max"), tty=launch["tty"], stdin=launch["stdin"],
+            # With a tty, stdin is the terminal: -i would close it when the first client detaches.
+            log_size_max=launch.get("log_size_max"), tty=launch["tty"], stdin=launch["stdin"] and not launch["tty"],
+            leave_stdin_open=not launch.get("stdin_once", False),
             exit_command=tuple(launch.get("exit_command") or ()),
         )
         try:
@@ -203,19 +240,44 @@ class LinuxRuntime:
     def start(self, container_id: str) -> int:
         """Start the created process; an exited (or never launched) container is created anew first."""
         launch = self._launch(container_id)
-        state = self.state(container_id)
-        if state.status in (Status.RUNNING, Status.PAUSED):
-            return state.pid
-        if state.status is not Status.CREATED or state.pid == 0:
-            self._oci(launch["runtime"]).delete(container_id)
-            cgroups.remove_leftovers(launch["cgroups_path"])
-            rootfs.mount_rootfs(self.bundle_dir(container_id), launch["layers"])
-            self._launch_conmon(container_id, launch)
-        proc = self._proc(container_id)
-        self._oci(launch["runtime"]).start(container_id)
-        with open(os.path.join(self.bundle_dir(container_id), "started"), "w") as f:
-            f.write(repr(time.time()))
-        return int(proc.get("pid", 0))
+        with self._locked(container_id):
+            state = self.state(container_id)
+            if state.status in (Status.RUNNING, Status.PAUSED):
+                return state.pid
+            bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
+            if state.status is not Status.CREATED or state.pid == 0:
+                from mocker.runtime.linux import rootfs
+
+                self._oci(launch["runtime"]).delete(container_id)
+                cgroups.remove_leftovers(launch["cgroups_path"])
+                rootfs.mount_rootfs(bundle, launch["layers"])
+                try:
+                    self._launch_conmon(container_id, launch)
+                except BaseException:
+                    self._teardown(container_id, bundle, run)
+                    raise
+            started = os.path.join(bundle, "started")
+            with open(started, "w") as f:       # before: a fast exit must not finish before it started
+                f.write(repr(time.time()))
+            try:
+                self._oci(launch["runtime"]).start(container_id)
+            except BaseException:
+                _remove(started)
+                raise
+            return int(self._proc(container_id).get("pid", 0))
+
+    @contextmanager
+    def _locked(self, container_id: str) -> Iterator[None]:
+        """Serialise start/delete of one container between mocker processes (e.g. an exit command)."""
+        from pathlib import Path
+
+        from mocker.store.locks import file_lock
+
+        bundle = self.bundle_dir(container_id)
+        if not os.path.isdir(bundle):
+            raise ContainerNotFound(f"No such container: {container_id}")
+        with file_lock(Path(bundle, "lock")):
+            yield
 
     def _proc(self, container_id: str) -> dict[str, Any]:
         text = _read(os.path.join(self.run_dir(container_id), "proc.json"))
@@ -243,9 +305,9 @@ class LinuxRuntime:
             status = Status.PAUSED if cgroups.is_frozen(paths) else Status.RUNNING
             return RuntimeState(status=status, pid=pid, started_at=float(started))
         # The process is gone: conmon is about to write the exit file, or conmon is gone too.
-        conmon_pid = conmon.read_pidfile(os.path.join(run, "conmon.pid"))
+        conmon_pid = _read_pid(os.path.join(run, "conmon.pid"))
         deadline = time.monotonic() + 2.0
-        while conmon.is_conmon(conmon_pid, container_id) and time.monotonic() < deadline:
+        while _is_conmon(conmon_pid, container_id) and time.monotonic() < deadline:
             time.sleep(0.005)
             exited = self._exit_state(container_id, bundle, run)
             if exited is not None:
@@ -270,9 +332,11 @@ class LinuxRuntime:
         started = _read(os.path.join(bundle, "started"))
         if started is None:
             return RuntimeState(status=Status.CREATED)     # never started: start() launches it anew
-        code = (_read(os.path.join(bundle, "exit")) or "").strip()
+        exit_path = os.path.join(bundle, "exit")      # conmon's persist copy: survives the run dir
+        code = (_read(exit_path) or "").strip()
         if code.lstrip("-").isdigit():
             return RuntimeState(status=Status.EXITED, exit_code=int(code), started_at=float(started),
+                                finished_at=os.stat(exit_path).st_mtime,
                                 oom_killed=os.path.exists(os.path.join(bundle, "oom")))
         return RuntimeState(status=Status.EXITED, exit_code=LOST_EXIT_CODE, started_at=float(started),
                             error="container state lost: its supervisor (conmon) is gone")
@@ -313,27 +377,35 @@ class LinuxRuntime:
         if state.status is Status.CREATED:
             self._oci_of(container_id).kill(container_id, signal)
             return
+        self._send(container_id, state.pid, signal, thaw=state.status is Status.PAUSED)
+
+    def _send(self, container_id: str, pid: int, signal: int, *, thaw: bool = False) -> bool:
+        """Send ``signal`` to ``pid`` if it still is the container's process; False if it is gone."""
         ticks = self._proc(container_id).get("ticks")
         try:
-            pidfd = os.pidfd_open(state.pid)
+            pidfd = os.pidfd_open(pid)
         except ProcessLookupError:
-            return
+            return False
         try:
-            stat = proc_stat(state.pid)
+            stat = proc_stat(pid)
             if stat is None or stat[1] != ticks:
-                return
-            import signal as _signal
-
-            _signal.pidfd_send_signal(pidfd, signal)
+                return False
+            pidfd_send_signal(pidfd, signal)
         except ProcessLookupError:
-            return
+            return False
         finally:
             os.close(pidfd)
-        if state.status is Status.PAUSED and signal == 9:
-            self.resume(container_id)
+        if thaw and signal == SIGKILL:
+            with suppress(OCIRuntimeError):     # a frozen process dies when thawed
+                self.resume(container_id)
+        return True
 
     def pause(self, container_id: str) -> None:
+        """Freeze the container's cgroup; returns once it is frozen (not merely freezing)."""
         self._oci_of(container_id).pause(container_id)
+        paths = cgroups.CgroupPaths.from_json(self._proc(container_id).get("cgroups") or {})
+        if not cgroups.wait_frozen(paths):
+            raise OCIRuntimeError(f"container {container_id} did not freeze")
 
     def resume(self, container_id: str) -> None:
         self._oci_of(container_id).resume(container_id)
@@ -344,63 +416,88 @@ class LinuxRuntime:
         bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
         if not os.path.exists(bundle) and not os.path.exists(run):
             raise ContainerNotFound(f"No such container: {container_id}")
-        self._teardown(container_id, bundle, run)
+        if not os.path.isdir(bundle):
+            self._teardown(container_id, bundle, run)
+            return
+        with self._locked(container_id):
+            self._teardown(container_id, bundle, run)
         if remove_storage:
+            import shutil
+
             shutil.rmtree(bundle, ignore_errors=True)
 
     def _teardown(self, container_id: str, bundle: str, run: str) -> None:
+        import shutil
+
+        from mocker.runtime.linux import rootfs
+
         launch = _read(os.path.join(bundle, "launch.json"))
         info = json.loads(launch) if launch else {}
         proc = self._proc(container_id)
         paths = cgroups.CgroupPaths.from_json(proc.get("cgroups") or {})
+        exit_file = os.path.join(run, "exits", container_id)
+        if proc.get("pid") and not os.path.exists(exit_file):
+            # Kill it ourselves: faster than `runc delete --force`, which polls.
+            self._send(container_id, proc["pid"], SIGKILL, thaw=cgroups.is_frozen(paths))
+        # conmon writes the exit file, then runs the exit command (which may be what calls us): wait
+        # for the file, not for conmon, before its directory goes.
+        conmon_pid = _read_pid(os.path.join(run, "conmon.pid"))
+        deadline = time.monotonic() + 2.0
+        while (not os.path.exists(exit_file) and _is_conmon(conmon_pid, container_id)
+               and time.monotonic() < deadline):
+            time.sleep(0.002)
         if cgroups.oom_kills(paths) and os.path.isdir(bundle):
             open(os.path.join(bundle, "oom"), "a").close()
         if info.get("runtime"):
             self._oci(info["runtime"]).delete(container_id)
-        conmon_pid = conmon.read_pidfile(os.path.join(run, "conmon.pid"))
-        deadline = time.monotonic() + 2.0
-        while conmon.is_conmon(conmon_pid, container_id) and time.monotonic() < deadline:
-            time.sleep(0.01)        # let conmon write the exit file before its directory goes
         rootfs.unmount_rootfs(bundle)
         cgroups.remove_leftovers(info.get("cgroups_path") or f"{self._cgroup_parent}/{container_id}")
         shutil.rmtree(run, ignore_errors=True)
 
     # ---- streams --------------------------------------------------------------------------------
 
-    def attach(self, container_id: str, *, stdin: int | None = None, stdout: _attach.Sink = None,
-               stderr: _attach.Sink = None, detach_keys: bytes | None = _attach.DEFAULT_DETACH_KEYS,
-               on_connect: Callable[[], object] | None = None) -> _attach.AttachResult:
+    def attach(self, container_id: str, *, stdin: int | None = None, stdout: OutputSink = None,
+               stderr: OutputSink = None, detach_keys: bytes | None = DEFAULT_DETACH_KEYS,
+               on_connect: Callable[[], object] | None = None) -> AttachResult:
         """Stream to/from the container's main process until it exits or the user detaches.
         ``on_connect`` runs once the socket is connected (e.g. ``start`` for ``docker start -a``)."""
         launch = self._launch(container_id)
-        sock = _attach.connect(os.path.join(self.bundle_dir(container_id), "attach"))
+        from mocker.runtime.linux import attach
+
+        sock = attach.connect(os.path.join(self.bundle_dir(container_id), "attach"))
         try:
             if on_connect is not None:
                 on_connect()
-            return _attach.pump(sock, stdin=stdin if launch["stdin"] else None, stdout=stdout, stderr=stderr,
+            return attach.pump(sock, stdin=stdin if launch["stdin"] else None, stdout=stdout, stderr=stderr,
                                 tty=launch["tty"], detach_keys=detach_keys)
         finally:
             sock.close()
 
     def resize(self, container_id: str, height: int, width: int) -> None:
-        _attach.resize(os.path.join(self.bundle_dir(container_id), "ctl"), height, width)
+        from mocker.runtime.linux.attach import resize
 
-    def exec(self, container_id: str, spec: ExecSpec, *, stdin: int | None = None, stdout: _attach.Sink = None,
-             stderr: _attach.Sink = None, size: tuple[int, int] | None = None,
-             detach_keys: bytes | None = _attach.DEFAULT_DETACH_KEYS) -> int:
+        resize(os.path.join(self.bundle_dir(container_id), "ctl"), height, width)
+
+    def exec(self, container_id: str, spec: ExecSpec, *, stdin: int | None = None, stdout: OutputSink = None,
+             stderr: OutputSink = None, size: tuple[int, int] | None = None,
+             detach_keys: bytes | None = DEFAULT_DETACH_KEYS) -> int:
         """Run a process in the running container; its exit code (0 at once for ``spec.detach``)."""
         session = self.exec_start(container_id, spec, size=size)
         return session.run(stdin=stdin, stdout=stdout, stderr=stderr, detach_keys=detach_keys)
 
     def exec_start(self, container_id: str, spec: ExecSpec, *, size: tuple[int, int] | None = None,
-                   ) -> conmon.ExecSession:
+                   ) -> ExecSession:
         """Start an exec session (connected, process running); see :class:`conmon.ExecSession`."""
+        from mocker.runtime.linux.conmon import ExecSession
+
         state = self.state(container_id)
+        if state.status is Status.PAUSED:
+            raise Conflict(f"container {container_id} is paused, unpause the container before exec")
         if state.status is not Status.RUNNING:
-            raise OCIRuntimeError(f"container {container_id} is not running")
+            raise Conflict(f"container {container_id} is not running")
         launch = self._launch(container_id)
-        session_dir = os.path.join(self.run_dir(container_id), "exec", secrets.token_hex(16))
-        return conmon.ExecSession.start(
+        session_dir = os.path.join(self.run_dir(container_id), "exec", os.urandom(16).hex())
+        return ExecSession.start(
             container_id=container_id, session_dir=session_dir, bundle=self.bundle_dir(container_id),
             runtime=self._oci(launch["runtime"]), spec=spec, conmon_path=self._conmon, size=size,
         )
@@ -417,3 +514,7 @@ def _default_builder() -> SpecBuilder:
     from mocker.runtime.linux.spec import build_oci_spec
 
     return build_oci_spec
+
+
+def _conforms(runtime: LinuxRuntime) -> Runtime:
+    return runtime  # mypy checks that LinuxRuntime implements the Runtime protocol

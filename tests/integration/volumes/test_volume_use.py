@@ -75,6 +75,20 @@ def test_remove_anonymous_for_removes_only_the_containers_own_anonymous_volumes(
     assert engine.remove_anonymous_for(store, "0" * 64) == []
 
 
+def test_remove_anonymous_for_after_the_container_row_is_gone(store, add_container, remove_container):
+    c1, c2 = add_container(), add_container()
+    own = engine.create_volume(store, None, anonymous=True)
+    shared = engine.create_volume(store, None, anonymous=True)
+    engine.ensure_named(store, "named")
+    for name in (own.name, shared.name, "named"):
+        engine.attach(store.db, c1, name, "/" + name)
+    engine.attach(store.db, c2, shared.name, "/s")
+    remove_container(c1)  # its rows cascade away: the caller says which volumes it used
+    assert engine.remove_anonymous_for(store, c1, names=[own.name, shared.name, "named"]) == [own.name]
+    assert vdb.get_volume(store.db, shared.name) is not None
+    assert vdb.get_volume(store.db, "named") is not None
+
+
 def test_anonymous_volumes_carry_dockers_label(store):
     rec = engine.create_volume(store, None, anonymous=True)
     assert dict(rec.labels) == {"com.docker.volume.anonymous": ""}
@@ -84,14 +98,13 @@ def test_anonymous_volumes_carry_dockers_label(store):
 # Both racers start together: each says it is ready, then waits for "go" (their imports take longer
 # than the work itself, so without this one would finish before the other began).
 _START = """
-import os, sys, time  # noqa
 open(sys.argv[2] + ".ready", "w").close()
 while not os.path.exists(sys.argv[2] + ".go"):
     time.sleep(0.001)
 """
 
 RUN_V = textwrap.dedent("""
-    import json, secrets
+    import json, os, secrets, sys, time
     from mocker.engine import volumes as engine
     from mocker.errors import MockerError
     from mocker.store.db import transaction
@@ -102,6 +115,7 @@ RUN_V = textwrap.dedent("""
 """) + _START + textwrap.dedent("""
     out = {}
     for name in sys.argv[3:]:
+        time.sleep(0.003)  # spread over the remover's run: every name is contested, in both orders
         cid = secrets.token_hex(32)
         try:
             with transaction(store.db) as conn:   # what `run -v NAME:/data` does, atomically
@@ -118,6 +132,7 @@ RUN_V = textwrap.dedent("""
 """)
 
 VOLUME_RM = textwrap.dedent("""
+    import os, sys, time
     from mocker.cli import volumes
     from mocker.cli.main import main
     from mocker.engine import volumes as engine
@@ -137,6 +152,8 @@ def race(mocker_root, tmp_path, first: list[str], second: list[str]) -> list[sub
     deadline = time.monotonic() + 60
     while not all(os.path.exists(tmp_path / f"racer{i}.ready") for i in range(2)):
         assert time.monotonic() < deadline, "the racers did not start"
+        for p in procs:
+            assert p.poll() is None, p.communicate()
         time.sleep(0.005)
     for i in range(2):
         (tmp_path / f"racer{i}.go").touch()
@@ -144,34 +161,39 @@ def race(mocker_root, tmp_path, first: list[str], second: list[str]) -> list[sub
             for p in procs]
 
 
-@pytest.mark.parametrize("round_", range(4))
-def test_volume_rm_racing_run_v_never_loses_a_referenced_volume(cli, store, mocker_root, tmp_path, round_):
-    names = [f"race{i}" for i in range(60)]
-    for n in names:
-        cli("volume", "create", n)
-        (mocker_root / "volumes" / n / "_data" / "old").write_text("old")
-    # The remover goes from the other end in odd rounds, so the two meet in the middle.
-    rm_order = names[::-1] if round_ % 2 else names
-    runner, remover = race(mocker_root, tmp_path, [RUN_V, *names], [VOLUME_RM, *rm_order])
-    assert runner.returncode == 0, runner.stderr
-    attached = json.loads(runner.stdout)
-    removed = set(remover.stdout.split())
-    refused = {line.split()[2].rstrip(":") for line in remover.stderr.splitlines()}
-    assert removed | refused == set(names) and not removed & refused, remover.stderr
-    print(f"removed first: {len(removed)}, refused as in use: {len(refused)}")
+def test_volume_rm_racing_run_v_never_loses_a_referenced_volume(cli, store, mocker_root, tmp_path):
+    outcomes = set()
+    for round_ in range(4):
+        names = [f"race{round_}-{i}" for i in range(60)]
+        for n in names:
+            cli("volume", "create", n)
+            (mocker_root / "volumes" / n / "_data" / "old").write_text("old")
+        # The remover goes from the other end in odd rounds, so the two meet in the middle.
+        rm_order = names[::-1] if round_ % 2 else names
+        sync = tmp_path / f"round{round_}"
+        sync.mkdir()
+        runner, remover = race(mocker_root, sync, [RUN_V, *names], [VOLUME_RM, *rm_order])
+        assert runner.returncode == 0, runner.stderr
+        attached = json.loads(runner.stdout)
+        removed = set(remover.stdout.split())
+        refused = {line.split()[2].rstrip(":") for line in remover.stderr.splitlines()}
+        assert removed | refused == set(names) and not removed & refused, remover.stderr
+        outcomes |= {"removed first"} if removed else set()
+        outcomes |= {"refused"} if refused else set()
 
-    for n in names:
-        cid = attached[n]
-        assert not cid.startswith("error"), cid  # `run -v` re-creates a volume removed before it
-        rec = vdb.get_volume(store.db, n)
-        assert rec is not None and vdb.users(store.db, n) == [cid]
-        assert os.path.isdir(rec.mountpoint), f"{n}: the row survived but its data directory did not"
-        if n in refused:
-            assert f"Error: remove {n}: volume is in use - [{cid}]" in remover.stderr
-            assert (mocker_root / "volumes" / n / "_data" / "old").exists()
-        else:  # removed first, then re-created empty by `run -v`
-            assert os.listdir(rec.mountpoint) == []
-    assert not [p for p in os.listdir(mocker_root / "volumes") if p.startswith(".")]
+        for n in names:
+            cid = attached[n]
+            assert not cid.startswith("error"), cid  # `run -v` re-creates a volume removed before it
+            rec = vdb.get_volume(store.db, n)
+            assert rec is not None and vdb.users(store.db, n) == [cid]
+            assert os.path.isdir(rec.mountpoint), f"{n}: the row survived but its data directory did not"
+            if n in refused:
+                assert f"Error: remove {n}: volume is in use - [{cid}]" in remover.stderr
+                assert (mocker_root / "volumes" / n / "_data" / "old").exists()
+            else:  # removed first, then re-created empty by `run -v`
+                assert os.listdir(rec.mountpoint) == []
+        assert not [p for p in os.listdir(mocker_root / "volumes") if p.startswith(".")]
+    assert outcomes == {"removed first", "refused"}, "the two processes never actually raced"
 
 
 def test_two_removers_of_one_volume(cli, mocker_root):
