@@ -59,6 +59,9 @@ COMMANDS: dict[str, str] = {
     "container unpause": "mocker.cli.containers:UNPAUSE",
     "container remove": "mocker.cli.containers:RM",
     "container cleanup": "mocker.cli.containers:CLEANUP",
+    "attach": "mocker.cli.containers:ATTACH",
+    "container attach": "mocker.cli.containers:ATTACH",
+    "container prune": "mocker.cli.containers:PRUNE",
     "container restart-policy": "mocker.cli.containers:RESTART_POLICY",
     "ps": "mocker.cli.container_info:PS",
     "container ps": "mocker.cli.container_info:PS",
@@ -121,7 +124,6 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "attach",
     "cp", "diff", "commit", "export", "stats", "update",
     "container", "network", "build", "builder", "manifest", "compose", "events",
     "system prune", "system events", "system service", "image build",

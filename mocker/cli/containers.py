@@ -352,3 +352,123 @@ def _restart_policy(ctx: Context, p: Parsed) -> int:
 RESTART_POLICY = Command(name="container restart-policy", usage="container restart-policy CONTAINER",
                          summary="Wait out the restart back-off, then start the container (run by cleanup)",
                          handler=_restart_policy, min_args=1, max_args=1)
+
+
+def _attach(ctx: Context, p: Parsed) -> int:
+    from mocker.engine import containers
+    from mocker.runtime.linux import attach as term
+
+    store = ctx.store()
+    rec = containers.get(store, p.args[0])
+    if rec.status == "paused":
+        raise MockerError("You cannot attach to a paused container, unpause it first")
+    if rec.status != "running":
+        raise MockerError("You cannot attach to a stopped container, start it first")
+    spec = rec.config["spec"]
+    tty = bool(spec.get("tty"))
+    in_fd = None if p.no_stdin or not spec.get("open_stdin") else _fileno(ctx.stdin)
+    keys = term.parse_detach_keys(p.detach_keys) if p.detach_keys else term.DEFAULT_DETACH_KEYS
+    rt = containers.runtime_for(store, (rec.config.get("options") or {}).get("runtime"))
+    undo: list[Any] = []
+    if p.sig_proxy and not tty:
+        proxy = term.forward_signals(lambda s: rt.kill(rec.id, s))
+        proxy.__enter__()
+        undo.append(lambda: proxy.__exit__(None, None, None))
+    try:
+        if tty and in_fd is not None and os.isatty(in_fd):
+            size = term.terminal_size(in_fd)
+            if size:
+                rt.resize(rec.id, *size)
+            with term.raw_terminal(in_fd):
+                result = rt.attach(rec.id, stdin=in_fd, stdout=_sink(ctx.stdout), stderr=_sink(ctx.stderr),
+                                   detach_keys=keys)
+        else:
+            result = rt.attach(rec.id, stdin=in_fd, stdout=_sink(ctx.stdout), stderr=_sink(ctx.stderr),
+                               detach_keys=keys)
+    finally:
+        for u in undo:
+            u()
+    if result.detached:
+        return 0
+    return containers.wait(store, rec.id)
+
+
+ATTACH = Command(
+    name="attach", usage="attach [OPTIONS] CONTAINER",
+    summary="Attach local standard input, output, and error streams to a running container", handler=_attach,
+    min_args=1, max_args=1,
+    flags=(
+        Flag("detach-keys", kind="str", metavar="string", help="Override the key sequence for detaching a container"),
+        Flag("no-stdin", help="Do not attach STDIN"),
+        Flag("sig-proxy", default=True, help="Proxy all received signals to the process"),
+    ),
+)
+
+
+def _prune(ctx: Context, p: Parsed) -> int:
+    from mocker.cli.images import confirm
+    from mocker.engine import containers
+    from mocker.format.units import human_size
+
+    store = ctx.store()
+    until = None
+    labels: list[tuple[str, bool]] = []
+    for item in p.filter:
+        key, eq, value = item.partition("=")
+        if key == "until" and eq:
+            from mocker.engine.logs import parse_time
+
+            until = parse_time(value)
+        elif key in ("label", "label!") and eq:
+            labels.append((value, key == "label"))
+        else:
+            raise MockerError(f"invalid filter '{key}'")
+    if not p.force and not confirm(ctx, "WARNING! This will remove all stopped containers."):
+        return 0
+    deleted, reclaimed = [], 0
+    for rec in containers.list_containers(store):
+        if rec.status not in ("exited", "created", "dead"):
+            continue
+        if until is not None and rec.created >= until:
+            continue
+        if not all(_label_match(rec.labels, want) == positive for want, positive in labels):
+            continue
+        reclaimed += _dir_size(store.paths.containers / rec.id / "upper")
+        try:
+            containers.remove(store, rec.id)
+            deleted.append(rec.id)
+        except MockerError as e:
+            ctx.err(f"Error: {e}")
+    if deleted:
+        ctx.out("Deleted Containers:")
+        for d in deleted:
+            ctx.out(d)
+        ctx.out("")
+    ctx.out(f"Total reclaimed space: {human_size(reclaimed)}")
+    return 0
+
+
+def _label_match(labels: dict[str, str], want: str) -> bool:
+    k, eq, v = want.partition("=")
+    return k in labels and (not eq or labels[k] == v)
+
+
+def _dir_size(path: Any) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+PRUNE = Command(
+    name="container prune", usage="container prune [OPTIONS]", summary="Remove all stopped containers",
+    handler=_prune, max_args=0,
+    flags=(
+        Flag("filter", kind="list", metavar="filter", help='Provide filter values (e.g. "until=<timestamp>")'),
+        Flag("force", "f", help="Do not prompt for confirmation"),
+    ),
+)

@@ -83,8 +83,14 @@ def info(store: Store) -> dict[str, Any]:
     except OSError:
         pass
     runtimes = runtime_versions()
+    from mocker.engine.containers import list_containers
+
+    ctrs = list_containers(store)
+    running = sum(1 for c in ctrs if c.status in ("running", "restarting"))
+    paused = sum(1 for c in ctrs if c.status == "paused")
     return {
-        "ID": "", "Containers": 0, "ContainersRunning": 0, "ContainersPaused": 0, "ContainersStopped": 0,
+        "ID": "", "Containers": len(ctrs), "ContainersRunning": running, "ContainersPaused": paused,
+        "ContainersStopped": len(ctrs) - running - paused,
         "Images": len(images), "Driver": "overlay", "DockerRootDir": str(store.paths.root),
         "Name": platform.node(), "OperatingSystem": os_rel.get("PRETTY_NAME", platform.system()),
         "OSType": platform.system().lower(), "Architecture": platform.machine(),
@@ -129,11 +135,24 @@ def disk_usage(store: Store) -> list[DiskUsage]:
     images = db.list_images(store.db)
     blob_bytes = sum(store.blobs.size(d) for d in store.blobs.all())
     layer_bytes = sum(int(r["size"]) for r in db.list_layers(store.db))
-    # No container uses an image yet (containers arrive in a later milestone): all of it is reclaimable.
+    from mocker.engine.containers import list_containers
+    from mocker.store import volumes as vdb
+
+    ctrs = list_containers(store)
+    used_images = {c.image_id for c in ctrs}
+    active = [i for i in images if i.id in used_images]
     size = blob_bytes + layer_bytes
+    reclaim = max(0, size - sum(i.size for i in active))
+    upper = {c.id: _dir_size(store.paths.containers / c.id / "upper") for c in ctrs}
+    running = [c for c in ctrs if c.status in ("running", "paused", "restarting")]
+    vols = vdb.list_volumes(store.db)
+    referenced = vdb.referenced_names(store.db)
+    vol_sizes = {v.name: _dir_size(Path(v.mountpoint)) for v in vols}
     return [
-        DiskUsage("Images", len(images), 0, size, size),
-        DiskUsage("Containers", 0, 0, 0, 0),
-        DiskUsage("Local Volumes", 0, 0, 0, 0),
+        DiskUsage("Images", len(images), len(active), size, reclaim),
+        DiskUsage("Containers", len(ctrs), len(running), sum(upper.values()),
+                  sum(s for cid, s in upper.items() if cid not in {c.id for c in running})),
+        DiskUsage("Local Volumes", len(vols), sum(1 for v in vols if v.name in referenced),
+                  sum(vol_sizes.values()), sum(s for n, s in vol_sizes.items() if n not in referenced)),
         DiskUsage("Build Cache", 0, 0, 0, 0),
     ]
