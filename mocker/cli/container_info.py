@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from typing import Any
 
 from mocker.cli.command import Command, Context
@@ -246,6 +245,8 @@ def _top(ctx: Context, p: Parsed) -> int:
     rec = containers.get(store, p.args[0])
     if rec.status not in ("running", "paused"):
         raise Conflict(f"container {rec.id} is not running")
+    import subprocess
+
     pids = _container_pids(rec.pid)
     ps_args = p.args[1:] or ["-ef"]
     out = subprocess.run(["ps", *ps_args], capture_output=True, text=True, check=False)

@@ -16,7 +16,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from mocker.errors import Conflict, ContainerNotFound, MockerError, OCIRuntimeError
-from mocker.runtime.base import Status
 from mocker.store import containers as cdb
 from mocker.store.containers import ContainerRecord
 from mocker.store.store import Store
@@ -61,7 +60,7 @@ def reconcile(store: Store, rec: ContainerRecord) -> ContainerRecord:
         changes: dict[str, Any] = {"status": "exited", "pid": 0, "exit_code": rec.exit_code if rec.exit_code
                                    is not None else 255, "finished_at": time.time(),
                                    "error": "container state lost: no runtime state found"}
-    elif st.status is Status.EXITED:
+    elif st.status.value == "exited":
         changes = {"status": "exited", "pid": 0, "exit_code": st.exit_code, "oom_killed": st.oom_killed,
                    "finished_at": st.finished_at or time.time(), "error": st.error}
     elif st.status.value != rec.status:
