@@ -76,6 +76,19 @@ COMMANDS: dict[str, str] = {
     "container ls": "mocker.cli.container_info:PS",
     "container list": "mocker.cli.container_info:PS",
     "container inspect": "mocker.cli.container_info:INSPECT",
+    "cp": "mocker.cli.container_fs:CP",
+    "container cp": "mocker.cli.container_fs:CP",
+    "diff": "mocker.cli.container_fs:DIFF",
+    "container diff": "mocker.cli.container_fs:DIFF",
+    "export": "mocker.cli.container_fs:EXPORT",
+    "container export": "mocker.cli.container_fs:EXPORT",
+    "commit": "mocker.cli.container_fs:COMMIT",
+    "container commit": "mocker.cli.container_fs:COMMIT",
+    "stats": "mocker.cli.container_stats:STATS",
+    "container stats": "mocker.cli.container_stats:STATS",
+    "update": "mocker.cli.container_stats:UPDATE",
+    "container update": "mocker.cli.container_stats:UPDATE",
+    "container health-monitor": "mocker.cli.container_stats:HEALTH_MONITOR",
     # system
     "version": "mocker.cli.system:VERSION",
     "info": "mocker.cli.system:INFO",
@@ -124,7 +137,6 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "cp", "diff", "commit", "export", "stats", "update",
     "container", "network", "build", "builder", "manifest", "compose", "events",
     "system prune", "system events", "system service", "image build",
 )

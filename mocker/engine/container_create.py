@@ -39,8 +39,6 @@ def _unsupported(opts: ContainerCreateOptions) -> None:
             raise NotSupported("--network-alias/--ip/--mac-address", NET_LATER)
     if any(h.endswith(":host-gateway") for h in opts.extra_hosts):
         raise NotSupported("--add-host ...:host-gateway", "there is no bridge gateway without networking (issue #4)")
-    if opts.healthcheck is not None and opts.healthcheck.test != ("NONE",):
-        raise NotSupported("--health-*", "health checks are not implemented yet")
     if opts.security.apparmor_profile not in (None, "unconfined"):
         raise NotSupported("--security-opt apparmor", "AppArmor profiles are not applied by mocker")
     for m in opts.mounts:
@@ -180,6 +178,7 @@ def _mounts(store: Store, opts: ContainerCreateOptions,
 
 
 def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> ContainerRecord:
+    from mocker.engine import health
     from mocker.engine.images import image_config
     from mocker.engine.names import new_id, random_name, validate_name
     from mocker.engine.types.containers import validate_create_options
@@ -225,7 +224,8 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
     record = ContainerRecord(
         id=cid, name=name or "", image_id=image.id, image_name=opts.image, created=now,
         config={"options": _jsonable(opts), "spec": spec.to_json(), "volumes": attach,
-                "image_config": cfg, "manually_stopped": False},
+                "image_config": cfg, "manually_stopped": False,
+                "healthcheck": health.resolve(opts.healthcheck, cfg.get("Healthcheck"))},
         labels=labels, status="created", pid=0, exit_code=None, started_at=None, finished_at=None,
         oom_killed=False, restart_count=0, error="", health=None, updated_at=now,
     )

@@ -28,7 +28,11 @@ def status_text(rec: ContainerRecord, now: float | None = None) -> str:
     if rec.status == "restarting":
         return f"Restarting ({rec.exit_code or 0}) {human_duration(now - (rec.finished_at or now))} ago"
     if rec.status == "running":
-        return f"Up {human_duration(now - (rec.started_at or now))}"
+        up = f"Up {human_duration(now - (rec.started_at or now))}"
+        if rec.health:  # moby Health.String(): "health: starting", "healthy", "unhealthy"
+            status = rec.health.get("Status") or "unhealthy"
+            return f"{up} ({'health: starting' if status == 'starting' else status})"
+        return up
     if rec.status == "removing":
         return "Removal In Progress"
     if rec.status == "dead":
@@ -180,6 +184,7 @@ def container_json(store: Store, rec: ContainerRecord) -> dict[str, Any]:
             "Entrypoint": list(opts["entrypoint"]) if opts.get("entrypoint") is not None else cfg.get("Entrypoint"),
             "OnBuild": cfg.get("OnBuild"), "Labels": dict(rec.labels),
             "StopSignal": spec.get("stop_signal") or None,
+            **({"Healthcheck": rec.config["healthcheck"]} if rec.config.get("healthcheck") else {}),
             **({"StopTimeout": opts["stop_timeout"]} if opts.get("stop_timeout") is not None else {}),
         },
         "NetworkSettings": {

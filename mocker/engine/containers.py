@@ -141,7 +141,11 @@ def _start_locked(store: Store, rec: ContainerRecord, *, restarting: bool = Fals
     now = time.time()
     cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=now, finished_at=None,
                      exit_code=None, oom_killed=False, error="")
-    return rec.replace(status="running", pid=pid, started_at=now, config=config)
+    started = rec.replace(status="running", pid=pid, started_at=now, config=config)
+    from mocker.engine import health
+
+    health.on_start(store, started)     # spawns the health monitor if there is a probe
+    return started
 
 
 def _exit_code_for(e: MockerError) -> int:
@@ -233,6 +237,9 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
         rec = reconcile(store, found)
         if rec.status in ("running", "paused"):
             return rec
+        from mocker.engine import health
+
+        health.on_stop(store, rec)      # stops the health monitor; Health.Status becomes "unhealthy"
         rt = runtime_for(store, _runtime_name(rec))
         bundle = rt.bundle_dir(rec.id)
         if os.path.exists(os.path.join(bundle, "launch.json")):
@@ -418,10 +425,14 @@ def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdou
     _prepare(store, rt, rec)
 
     def begin() -> None:
+        from mocker.engine import health
+
         with _container_lock(store, rec.id):
             pid = rt.start(rec.id)
-            cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=time.time(),
+            now = time.time()
+            cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=now,
                              finished_at=None, exit_code=None, error="")
+            health.on_start(store, rec.replace(status="running", pid=pid, started_at=now))
         if on_tty is not None:
             on_tty(rt)
 
