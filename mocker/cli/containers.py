@@ -86,18 +86,21 @@ def _run(ctx: Context, p: Parsed) -> int:
             raise _as_125(e) from None
         ctx.out(rec.id)
         return 0
-    return _attached(ctx, store, rec, stdin=opts.open_stdin, tty=opts.tty, sig_proxy=opts.sig_proxy,
-                     detach_keys=opts.detach_keys, auto_remove=opts.auto_remove)
+    return _attached(ctx, store, rec, stdin=opts.open_stdin and opts.attach_stdin, tty=opts.tty,
+                     sig_proxy=opts.sig_proxy, detach_keys=opts.detach_keys, auto_remove=opts.auto_remove,
+                     stdout=opts.attach_stdout, stderr=opts.attach_stderr)
 
 
 def _attached(ctx: Context, store: Store, rec: Any, *, stdin: bool, tty: bool, sig_proxy: bool,
-              detach_keys: str | None, auto_remove: bool) -> int:
+              detach_keys: str | None, auto_remove: bool, stdout: bool = True, stderr: bool = True) -> int:
     from mocker.engine import containers
     from mocker.runtime.linux import attach as term
     from mocker.store.locks import file_lock
 
     in_fd = _fileno(ctx.stdin) if stdin else None
-    out, err = _sink(ctx.stdout), _sink(ctx.stderr)
+    # -a picks the streams to attach; the others still go to the container's log.
+    out = _sink(ctx.stdout) if stdout else None
+    err = _sink(ctx.stderr) if stderr else None
     keys = term.parse_detach_keys(detach_keys) if detach_keys else term.DEFAULT_DETACH_KEYS
     tty_fd = in_fd if (tty and in_fd is not None and os.isatty(in_fd)) else None
     if tty and in_fd is not None and tty_fd is None:

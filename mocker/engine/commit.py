@@ -242,7 +242,10 @@ def commit(
         return _commit(store, rec, tag=tag, author=author, message=message, changes=list(changes))
     finally:
         if paused:
-            containers.unpause(store, rec.id)
+            try:
+                containers.unpause(store, rec.id)
+            except MockerError:
+                pass  # it stopped meanwhile; Docker ignores this too
 
 
 def _commit(store: Store, rec: ContainerRecord, *, tag: str | None, author: str, message: str,

@@ -228,15 +228,17 @@ class _CpUnpacker(_Unpacker):
             raise InvalidArgument(f"invalid symlink {_q(path)} -> {_q(member.linkname)}")
         if self.owner is not None:
             member.uid, member.gid = self.owner
-        if not parts and member.isdir():
-            return  # "." is the destination itself: Docker leaves it alone
+        if not parts:  # "." is the destination itself: Docker leaves it alone
+            if member.isdir():
+                return
+            raise InvalidArgument(f"cannot overwrite directory {_q(path)} with non-directory {_q(self.dest)}")
         parent = self.open_dir(parts[:-1], create=True, name=member.name)
         assert parent is not None
         try:
             try:
                 is_dir: bool | None = stat.S_ISDIR(os.stat(parts[-1], dir_fd=parent.fd, follow_symlinks=False).st_mode)
-            except (FileNotFoundError, IndexError):
-                is_dir = True if not parts else None
+            except FileNotFoundError:
+                is_dir = None
             if is_dir is not None and is_dir != member.isdir():
                 what = ("directory", "non-directory") if is_dir else ("non-directory", "directory")
                 raise InvalidArgument(f"cannot overwrite {what[0]} {_q(path)} with {what[1]} {_q(self.dest)}")

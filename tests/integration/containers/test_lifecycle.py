@@ -237,3 +237,10 @@ def test_volumes_named_anonymous_and_copy_up(mocker):
     assert r.returncode == 1 and "volume is in use" in r.stderr
     mocker("rm", "-v", "anon")
     assert vols[0] not in mocker("volume", "ls", "-q").stdout
+
+
+def test_attach_flag_picks_streams(mocker):
+    r = mocker("run", "--rm", "-a", "stderr", "busybox", "sh", "-c", "echo out; echo err >&2")
+    assert (r.stdout, r.stderr) == ("", "err\n")
+    r = mocker("run", "--rm", "-a", "stdout", "busybox", "sh", "-c", "echo out; echo err >&2")
+    assert (r.stdout, r.stderr) == ("out\n", "")
