@@ -115,6 +115,7 @@ def _prepare(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> None:
     for a in rec.config.get("volumes") or []:
         volumes.mount(store, a["name"], rec.id)
     if os.path.exists(os.path.join(rt.bundle_dir(rec.id), "launch.json")):
+        rt.recreate(rec.id)  # a container that ran before gets a fresh supervisor to attach to
         return
     spec = spec_from_record(rec)
     if any(a.get("copy_up") and not a.get("copied") for a in rec.config.get("volumes") or []):
@@ -244,6 +245,10 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
         bundle = rt.bundle_dir(rec.id)
         if os.path.exists(os.path.join(bundle, "launch.json")):
             try:
+                # A late cleanup (conmon's, handed over) must not touch a newer run that already has
+                # its supervisor (e.g. "start -a" re-created it): only an exited one is ours.
+                if rt.state(rec.id).status.value != "exited":
+                    return rec
                 rt.delete(rec.id)
             except ContainerNotFound:
                 pass

@@ -244,18 +244,8 @@ class LinuxRuntime:
             state = self.state(container_id)
             if state.status in (Status.RUNNING, Status.PAUSED):
                 return state.pid
-            bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
-            if state.status is not Status.CREATED or state.pid == 0:
-                from mocker.runtime.linux import rootfs
-
-                self._oci(launch["runtime"]).delete(container_id)
-                cgroups.remove_leftovers(launch["cgroups_path"])
-                rootfs.mount_rootfs(bundle, launch["layers"])
-                try:
-                    self._launch_conmon(container_id, launch)
-                except BaseException:
-                    self._teardown(container_id, bundle, run)
-                    raise
+            bundle = self.bundle_dir(container_id)
+            self._relaunch_if_needed(container_id, launch, state)
             started = os.path.join(bundle, "started")
             with open(started, "w") as f:       # before: a fast exit must not finish before it started
                 f.write(repr(time.time()))
@@ -265,6 +255,30 @@ class LinuxRuntime:
                 _remove(started)
                 raise
             return int(self._proc(container_id).get("pid", 0))
+
+    def recreate(self, container_id: str) -> None:
+        """Give an exited container a new supervisor and runtime process, not started yet — so a
+        client can attach (``start -a``) before the process runs and no output is lost."""
+        launch = self._launch(container_id)
+        with self._locked(container_id):
+            self._relaunch_if_needed(container_id, launch, self.state(container_id))
+
+    def _relaunch_if_needed(self, container_id: str, launch: dict[str, Any], state: RuntimeState) -> None:
+        if state.status is Status.CREATED and state.pid != 0:
+            return
+        from mocker.runtime.linux import rootfs
+
+        bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
+        self._oci(launch["runtime"]).delete(container_id)
+        cgroups.remove_leftovers(launch["cgroups_path"])
+        rootfs.mount_rootfs(bundle, launch["layers"])
+        for stale in ("attach", "ctl", "winsz"):  # the last supervisor's endpoints; conmon makes new ones
+            _remove(os.path.join(bundle, stale))
+        try:
+            self._launch_conmon(container_id, launch)
+        except BaseException:
+            self._teardown(container_id, bundle, run)
+            raise
 
     @contextmanager
     def _locked(self, container_id: str) -> Iterator[None]:

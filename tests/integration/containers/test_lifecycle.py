@@ -244,3 +244,11 @@ def test_attach_flag_picks_streams(mocker):
     assert (r.stdout, r.stderr) == ("", "err\n")
     r = mocker("run", "--rm", "-a", "stdout", "busybox", "sh", "-c", "echo out; echo err >&2")
     assert (r.stdout, r.stderr) == ("out\n", "")
+
+
+def test_start_attach_twice_shows_output_each_time(mocker):
+    mocker("create", "--name", "again", "busybox", "sh", "-c", "echo ran; exit 2")
+    for _ in range(2):
+        r = mocker("start", "-a", "again", check=False)
+        assert (r.returncode, r.stdout) == (2, "ran\n")
+    assert mocker("logs", "again").stdout == "ran\nran\n"
