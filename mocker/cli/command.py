@@ -12,6 +12,7 @@ import io
 import sys
 
 from mocker.errors import UsageError
+from mocker.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     Handler = Callable[["Context", Parsed], int | None]
 
 
-class Command:
+class Command(Record):
     """A command's table entry; immutable, compared by its fields.
 
     A ``__slots__`` class, not a NamedTuple: ``typing`` costs ~10 ms to import on every start-up.
@@ -58,27 +59,6 @@ class Command:
         init(self, "max_args", max_args)
         init(self, "interspersed", interspersed)
         init(self, "aliases", aliases)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, f) for f in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Command)
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        return "Command(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")"
-
-    def __reduce__(self) -> tuple[type[Command], tuple[object, ...]]:
-        return (Command, self._values())
 
     def check_args(self, args: list[str]) -> None:
         n = len(args)

@@ -13,6 +13,7 @@ Start-up cost: on every command's path (``--version`` too), so :class:`Flag` is 
 from __future__ import annotations
 
 from mocker.errors import NotSupported, UsageError
+from mocker.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     Kind = Literal["bool", "str", "int", "list", "float"]
 
 
-class Flag:
+class Flag(Record):
     """One flag of a command's table; immutable, compared by its fields.
 
     A ``__slots__`` class, not a NamedTuple or a dataclass: this module is on every command's start-up
@@ -57,27 +58,6 @@ class Flag:
         init(self, "unsupported", unsupported)
         init(self, "hidden", hidden)
         init(self, "convert", convert)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, f) for f in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Flag)
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        return "Flag(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")"
-
-    def __reduce__(self) -> tuple[type[Flag], tuple[object, ...]]:
-        return (Flag, self._values())
 
     @property
     def dest(self) -> str:

@@ -1,7 +1,7 @@
 """Image, tag and index rows <-> records. Pure data access: no registry, no unpacking.
 
 Start-up cost: ``images`` builds a record per image, so records are plain ``__slots__`` classes, not
-dataclasses (importing ``dataclasses`` costs ~20 ms); :class:`_Record` gives them a frozen dataclass's
+dataclasses (importing ``dataclasses`` costs ~20 ms); :class:`mocker.records.Record` gives them a frozen dataclass's
 immutability, equality, hash and repr.
 """
 
@@ -10,42 +10,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from mocker.records import Record as _Record
 from mocker.store.db import transaction
-
-
-class _Record:
-    """Immutable; compared, hashed and printed by the fields named in ``__slots__``, in order."""
-
-    __slots__: tuple[str, ...] = ()
-
-    def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, f) for f in self.__slots__)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, _Record)
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
-        return f"{type(self).__name__}({fields})"
-
-    def __getstate__(self) -> tuple[object, ...]:
-        return self._values()
-
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        for f, v in zip(self.__slots__, state, strict=True):
-            object.__setattr__(self, f, v)
 
 
 class ImageRecord(_Record):
