@@ -11,13 +11,10 @@ container is loaded as code (CVE-2019-14271). The helper runs under the containe
 daemon holds the container's: a stopped container cannot start under a copy, nor a running one be
 cleaned up.
 
-Tar streams are unpacked by :class:`_CpUnpacker`, mocker's path-safe layer unpacker with Docker's
-``Untar`` rules on top: the stream is a plain archive (``.wh.`` names are files), a directory is
-never replaced by a non-directory or the reverse, entries and links that climb out of the
-destination are refused with moby's messages. It also writes on the host for ``cp CONTAINER:SRC
-DEST``, where it cannot follow a link out of DEST either. The client half of ``docker cp``
-(``CopyInfoSourcePath``, ``PrepareArchiveCopy``, ``CopyTo`` of moby/go-archive ``copy.go``) is
-here too, so every front end shares one engine call.
+The client half of ``docker cp`` (docker/cli's ``copyFromContainer`` and ``copyToContainer``) is here
+too, so every front end shares one engine call. Its path rules, host-side steps and tar streams
+(``CopyInfoSourcePath``, ``PrepareArchiveCopy``, the tarballer and ``Untar`` of moby/go-archive) are
+in :mod:`mocker.engine.copy_archive`.
 """
 
 from __future__ import annotations
@@ -29,23 +26,36 @@ import posixpath
 import signal
 import stat
 import sys
-import tarfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO, NoReturn
 
-from mocker.errors import Conflict, InvalidArgument, MockerError, NotFound, UnsafeArchiveEntry
-from mocker.image.layer_unpack import _Unpacker, clean_name
+from mocker.engine.copy_archive import (
+    CHUNK,
+    DIR_FLAGS,
+    FILE_FLAGS,
+    Counting,
+    TarOut,
+    destination_info,
+    go_base,
+    go_clean,
+    link_target,
+    os_error,
+    prepare_copy,
+    preserve_trailing,
+    quote,
+    rebase_name,
+    source_info,
+    split_entry,
+    untar,
+    validate_output_path,
+)
+from mocker.errors import Conflict, InvalidArgument, MockerError, NotFound
 from mocker.store.store import Store
 
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_SLAVE = 1, 32, 4096, 16384, 1 << 19
 _CLONE_NEWNS = 0x00020000
-_BLOCK = tarfile.BLOCKSIZE
-_CHUNK = 1 << 20
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-Renames = list[tuple[str, str]]
 Job = tuple[Callable[[], Any], Callable[[int], Any]]
 
 
@@ -55,215 +65,6 @@ class CopyReport:
 
     size: int
     destination: str
-
-
-# ---- Go path semantics (path/filepath, go-archive copy.go) ---------------------------------------
-
-
-def _clean(path: str) -> str:
-    cleaned = posixpath.normpath(path)
-    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
-
-
-def _base(path: str) -> str:
-    """filepath.Base: "" is ".", only slashes is "/"."""
-    stripped = path.rstrip("/")
-    return posixpath.basename(stripped) if stripped else ("/" if path else ".")
-
-
-def _preserve(cleaned: str, original: str) -> str:
-    """PreserveTrailingDotOrSeparator."""
-    if _base(cleaned) != "." and _base(original) == ".":
-        cleaned = cleaned.rstrip("/") + "/."
-    return cleaned + "/" if original.endswith("/") and not cleaned.endswith("/") else cleaned
-
-
-def _split_entry(path: str) -> tuple[str, str]:
-    """SplitPathDirEntry: (dir, base), a trailing "/." kept as the base "."."""
-    cleaned = _clean(path) + ("/." if _base(path) == "." else "")
-    return _clean(posixpath.dirname(cleaned) or "."), _base(cleaned)
-
-
-def _rebase_name(path: str, resolved: str) -> tuple[str, str]:
-    """GetRebaseName: the resolved path with the request's trailing "/." or "/", and the name to use."""
-    if _base(path) == "." and _base(resolved) != ".":
-        resolved += "/."
-    if path.endswith("/") and not resolved.endswith("/"):
-        resolved += "/"
-    return resolved, (_base(path) if _base(path) != _base(resolved) else "")
-
-
-def _link_target(path: str, target: str) -> str:
-    return target if target.startswith("/") else _clean(_split_entry(path)[0] + "/" + target)
-
-
-def _renamed(name: str, renames: Renames) -> str:
-    """RebaseArchiveEntries, in turn: the first occurrence of each old base becomes the new one."""
-    for old, new in renames:
-        name = name.replace("" if old == "/" else old, new, 1)
-    return name
-
-
-def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _oserror(op: str, path: str, exc: OSError) -> MockerError:
-    return MockerError(f"{op} {path}: {(exc.strerror or str(exc)).lower()}")
-
-
-# ---- tar streams ---------------------------------------------------------------------------------
-
-
-class _TarOut:
-    """go-archive's tarballer for one resource: pre-order, siblings by name, directories with a
-    trailing "/", hard links by inode, ``security.capability`` as a PAX record, no user names, no
-    record padding (one small file is 2048 bytes: Docker's "2.05kB")."""
-
-    def __init__(self, out: BinaryIO, renames: Renames | None = None) -> None:
-        self.out, self.renames, self.size = out, renames or [], 0
-        self.links: dict[tuple[int, int], str] = {}
-
-    def write(self, data: bytes) -> None:
-        self.out.write(data)
-        self.size += len(data)
-
-    def resource(self, source_dir: str, base: str, rebase: str) -> None:
-        """``base`` in ``source_dir`` (``.``: the directory itself), its first name element ``rebase``d."""
-        stack = [(source_dir.rstrip("/") + "/" + base, base)]
-        while stack:
-            path, rel = stack.pop()
-            try:
-                st = os.lstat(path)
-            except OSError:
-                continue  # vanished meanwhile: Docker logs it and goes on
-            name = rel.replace(base, "" if rebase == "/" else rebase, 1) if rebase else rel
-            self.entry(path, _renamed(name, self.renames), st)
-            if stat.S_ISDIR(st.st_mode):
-                try:
-                    names = sorted(os.listdir(path), key=os.fsencode, reverse=True)
-                except OSError:
-                    continue
-                stack.extend((path.rstrip("/") + "/" + n, rel + "/" + n) for n in names)
-        self.write(b"\0" * (2 * _BLOCK))
-        self.out.flush()
-
-    def entry(self, path: str, name: str, st: os.stat_result) -> None:
-        mode, fd = st.st_mode, -1
-        if stat.S_ISSOCK(mode):
-            return  # "archive/tar: sockets not supported": Docker skips them
-        info = tarfile.TarInfo(name + "/" if stat.S_ISDIR(mode) and not name.endswith("/") else name)
-        info.mode, info.uid, info.gid, info.mtime = stat.S_IMODE(mode), st.st_uid, st.st_gid, int(st.st_mtime)
-        info.uname = info.gname = ""
-        key = (st.st_dev, st.st_ino)
-        if stat.S_ISREG(mode) and st.st_nlink > 1 and key in self.links:
-            info.type, info.linkname = tarfile.LNKTYPE, self.links[key]
-        elif stat.S_ISREG(mode):
-            if st.st_nlink > 1:
-                self.links[key] = name
-            try:
-                fd = os.open(path, _FILE_FLAGS)
-            except OSError:
-                return
-            info.size = st.st_size
-            try:
-                cap = os.getxattr(fd, "security.capability").decode("utf-8", "surrogateescape")
-                info.pax_headers = {"SCHILY.xattr.security.capability": cap}
-            except OSError:
-                pass
-        elif stat.S_ISLNK(mode):
-            info.type, info.linkname = tarfile.SYMTYPE, os.readlink(path)
-        else:
-            kinds = ((stat.S_ISDIR, tarfile.DIRTYPE), (stat.S_ISCHR, tarfile.CHRTYPE),
-                     (stat.S_ISBLK, tarfile.BLKTYPE), (stat.S_ISFIFO, tarfile.FIFOTYPE))
-            info.type = next(kind for test, kind in kinds if test(mode))
-            info.devmajor, info.devminor = os.major(st.st_rdev), os.minor(st.st_rdev)
-        self.write(info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"))
-        if fd >= 0:
-            try:
-                left = info.size
-                while left > 0:
-                    chunk = os.read(fd, min(_CHUNK, left)) or b"\0" * min(_CHUNK, left)  # it shrank: pad
-                    self.write(chunk)
-                    left -= len(chunk)
-            finally:
-                os.close(fd)
-            self.write(b"\0" * (-info.size % _BLOCK))
-
-
-class _Counting:
-    def __init__(self, raw: Any) -> None:
-        self.raw, self.size = raw, 0
-
-    def read(self, n: int = -1) -> bytes:
-        data: bytes = self.raw.read(n)
-        self.size += len(data)
-        return data
-
-
-class _CpUnpacker(_Unpacker):
-    """moby's ``Untar`` with ``NoOverwriteDirNonDir`` and its breakout checks, on the layer unpacker."""
-
-    def __init__(self, root_fd: int, dest: str, *, owner: tuple[int, int] | None, keep_owner: bool,
-                 renames: Renames) -> None:
-        super().__init__(root_fd, mode="apply", preserve_owner=keep_owner or owner is not None)
-        self.dest, self.owner, self.renames = dest.rstrip("/") or "/", owner, renames
-
-    def _inside(self, path: str) -> bool:
-        return path == self.dest or path.startswith(self.dest.rstrip("/") + "/")
-
-    def entry(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
-        member.name = _renamed(member.name, self.renames)
-        try:
-            parts = clean_name(member.name)
-        except UnsafeArchiveEntry:
-            raise InvalidArgument(f"{_q(_clean(member.name))} is outside of {_q(self.dest)}") from None
-        path = _clean(self.dest + "/" + "/".join(parts))
-        if member.islnk():
-            member.linkname = _renamed(member.linkname, self.renames)
-            target = _clean(self.dest + "/" + member.linkname)
-            if not self._inside(target):
-                raise InvalidArgument(f"invalid hardlink {_q(target)} -> {_q(member.linkname)}")
-        elif member.issym() and not self._inside(_clean(posixpath.dirname(path) + "/" + member.linkname)):
-            raise InvalidArgument(f"invalid symlink {_q(path)} -> {_q(member.linkname)}")
-        if self.owner is not None:
-            member.uid, member.gid = self.owner
-        if not parts:  # "." is the destination itself: Docker leaves it alone
-            if member.isdir():
-                return
-            raise InvalidArgument(f"cannot overwrite directory {_q(path)} with non-directory {_q(self.dest)}")
-        parent = self.open_dir(parts[:-1], create=True, name=member.name)
-        assert parent is not None
-        try:
-            try:
-                is_dir: bool | None = stat.S_ISDIR(os.stat(parts[-1], dir_fd=parent.fd, follow_symlinks=False).st_mode)
-            except FileNotFoundError:
-                is_dir = None
-            if is_dir is not None and is_dir != member.isdir():
-                what = ("directory", "non-directory") if is_dir else ("non-directory", "directory")
-                raise InvalidArgument(f"cannot overwrite {what[0]} {_q(path)} with {what[1]} {_q(self.dest)}")
-            self.create(tar, member, parent, parts[-1])
-        finally:
-            os.close(parent.fd)
-
-
-def _untar(stream: Any, dest: str, *, owner: tuple[int, int] | None = None, keep_owner: bool,
-           renames: Renames | None = None) -> None:
-    counted = stream if isinstance(stream, _Counting) else _Counting(stream)
-    before, root_fd = counted.size, os.open(dest, _DIR_FLAGS)
-    try:
-        unpacker = _CpUnpacker(root_fd, _clean(dest), owner=owner, keep_owner=keep_owner, renames=renames or [])
-        try:
-            tar = tarfile.open(fileobj=counted, mode="r|", errors="surrogateescape")  # type: ignore[call-overload]
-        except tarfile.ReadError as exc:
-            if counted.size == before:
-                return  # an empty stream is an empty archive, as Go's tar reader sees it
-            raise InvalidArgument(f"archive/tar: invalid tar header ({exc})") from None
-        with tar:
-            unpacker.run(tar)
-        unpacker.finish()
-    finally:
-        os.close(root_fd)
 
 
 # ---- the container's filesystem view and the helper ----------------------------------------------
@@ -298,12 +99,12 @@ def _opened(store: Store, name: str, *, with_volumes: bool = True) -> Iterator[_
         rec = containers.get(store, rec.id)
         spec, bundle = rec.config["spec"], os.fspath(store.paths.containers / rec.id)
         ro_root = bool((spec.get("security") or {}).get("read_only_rootfs"))
-        binds = [_Bind(m["source"], _clean(m["target"]), bool(m.get("read_only")), True)
+        binds = [_Bind(m["source"], go_clean(m["target"]), bool(m.get("read_only")), True)
                  for m in spec.get("mounts") or [] if m["type"] in ("bind", "volume")]
         for target, source in (spec.get("etc_files") or {}).items():
-            if _clean(target) not in {b.target for b in binds}:  # a host file (--network host): read-only
+            if go_clean(target) not in {b.target for b in binds}:  # a host file (--network host): read-only
                 inside = os.path.realpath(source).startswith(os.path.realpath(bundle) + "/")
-                binds.append(_Bind(source, _clean(target), ro_root or not inside, False))
+                binds.append(_Bind(source, go_clean(target), ro_root or not inside, False))
         binds.sort(key=lambda b: b.target.count("/"))
         mounted: list[str] = []
         try:
@@ -329,7 +130,7 @@ def _enter(view: _View, *, chroot: bool) -> None:
         return
     # Docker: os.Stat(m.Source) first. Sources are resolved now: in the chroot, a link would not be.
     binds = [(b, src, stat.S_ISDIR(os.stat(src).st_mode)) for b in view.binds for src in [os.path.realpath(b.source)]]
-    old_root = os.open("/", _DIR_FLAGS)
+    old_root = os.open("/", DIR_FLAGS)
     sys.path.clear()  # nothing may be imported from the container's files
     os.chroot(merged)
     try:
@@ -401,7 +202,7 @@ class _Child:
         return msg["ok"]
 
     def pump(self, out: BinaryIO) -> None:
-        while chunk := self.data.read(_CHUNK):
+        while chunk := self.data.read(CHUNK):
             out.write(chunk)
         out.flush()
 
@@ -429,7 +230,7 @@ def _lstat(path: str, shown: str, container: str) -> os.stat_result:
     except FileNotFoundError:
         raise NotFound(f"Could not find the file {shown} in container {container}") from None
     except OSError as exc:
-        raise _oserror("lstat", path, exc) from None
+        raise os_error("lstat", path, exc) from None
 
 
 def _stat(view: _View, path: str) -> dict[str, Any] | None:
@@ -447,7 +248,7 @@ def _stat(view: _View, path: str) -> dict[str, Any] | None:
 
 def _lookup(path: str, column: int, value: str) -> list[str] | None:
     """A row of the container's /etc/passwd or /etc/group, parsed here: NSS is never asked."""
-    fd = os.open(path, _FILE_FLAGS)
+    fd = os.open(path, FILE_FLAGS)
     with os.fdopen(fd, "rb") as f:
         text = f.read(1 << 22).decode("utf-8", "replace") if stat.S_ISREG(os.fstat(fd).st_mode) else ""
     rows = (line.split(":") for line in text.splitlines() if not line.startswith("#"))
@@ -466,11 +267,12 @@ def _tar_owner(user: str) -> tuple[int, int] | None:
             row = _lookup("/etc/passwd", 2 if numeric else 0, name)
         except OSError as exc:
             if not numeric:
-                raise InvalidArgument(f"failed to look up user {_q(name)} in container: "
+                raise InvalidArgument(f"failed to look up user {quote(name)} in container: "
                                       f"open /etc/passwd: {(exc.strerror or '').lower()}") from None
             row = None
         if row is None and not numeric:
-            raise InvalidArgument(f"failed to look up user {_q(name)} in container: no matching entries in passwd file")
+            raise InvalidArgument(f"failed to look up user {quote(name)} in container: "
+                                  "no matching entries in passwd file")
         uid, gid = (int(row[2]), int(row[3])) if row is not None else (int(name), 0)
     if group.isascii() and group.isdigit():
         gid = int(group)
@@ -480,7 +282,7 @@ def _tar_owner(user: str) -> tuple[int, int] | None:
         except OSError:
             found = None
         if found is None:
-            raise InvalidArgument(f"failed to look up group {_q(group)} in container: "
+            raise InvalidArgument(f"failed to look up group {quote(group)} in container: "
                                   "no matching entries in group file")
         gid = int(found[2])
     return uid, gid
@@ -492,11 +294,11 @@ def _extract_job(view: _View, path: str, *, copy_uid_gid: bool) -> Job:
 
     def prepare() -> None:
         try:
-            real = state["dir"] = os.path.realpath(_clean("/" + path), strict=True)
+            real = state["dir"] = os.path.realpath(go_clean("/" + path), strict=True)
         except FileNotFoundError:
             raise NotFound(f"Could not find the file {path} in container {view.name}") from None
         except OSError as exc:
-            raise _oserror("lstat", _clean("/" + path), exc) from None
+            raise os_error("lstat", go_clean("/" + path), exc) from None
         if not stat.S_ISDIR(os.lstat(real).st_mode):
             raise InvalidArgument("extraction point is not a directory")
         for b in reversed(view.binds):  # checkWritablePath, the deepest mount first
@@ -511,14 +313,14 @@ def _extract_job(view: _View, path: str, *, copy_uid_gid: bool) -> Job:
 
     def stream(fd: int) -> None:
         with os.fdopen(fd, "rb") as f:
-            _untar(f, state["dir"], owner=state["owner"], keep_owner=True)
+            untar(f, state["dir"], owner=state["owner"], keep_owner=True)
 
     return prepare, stream
 
 
 def _archive_job(view: _View, path: str) -> Job:
     """containerArchivePath: a directory is archived as "." renamed to its base name."""
-    abs_path = _preserve(_clean("/" + path), path)
+    abs_path = preserve_trailing(go_clean("/" + path), path)
 
     def prepare() -> bool:
         return stat.S_ISDIR(_lstat(abs_path, path, view.name).st_mode)
@@ -527,97 +329,26 @@ def _archive_job(view: _View, path: str) -> Job:
         is_dir = stat.S_ISDIR(os.lstat(abs_path).st_mode)
         source_dir, base = (abs_path, ".") if is_dir else posixpath.split(abs_path)
         with os.fdopen(fd, "wb") as f:
-            _TarOut(f).resource(source_dir, base, _base(abs_path))
+            TarOut(f).resource(source_dir, base, go_base(abs_path))
 
     return prepare, stream
 
 
-# ---- the client half of docker cp (host side) -----------------------------------------------------
 
-
-def _validate_output_path(path: str) -> None:
-    """docker/cli's ValidateOutputPath."""
-    parent = _clean(posixpath.dirname(_clean(path)) or ".")
-    try:
-        os.stat(parent)
-    except FileNotFoundError:
-        raise InvalidArgument(f"invalid output path: directory {_q(parent)} does not exist") from None
-    except OSError:
-        pass
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise _oserror("stat", path, exc) from None
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise InvalidArgument(f"invalid output path: {_q(path)} must be a directory or a regular file: got a device")
-
-
-def _destination_info(path: str) -> tuple[str, bool, bool]:
-    """CopyInfoDestinationPath on the host: (the path, links followed; it exists; it is a directory)."""
-    original = path
-    for _ in range(11):
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            parent = _split_entry(path)[0]
-            try:
-                is_dir = stat.S_ISDIR(os.stat(parent).st_mode)
-            except OSError as exc:
-                raise _oserror("stat", parent, exc) from None
-            if not is_dir:
-                raise InvalidArgument("not a directory") from None
-            return path, False, False
-        if not stat.S_ISLNK(st.st_mode):
-            return path, True, stat.S_ISDIR(st.st_mode)
-        path = _link_target(path, os.readlink(path))
-    raise InvalidArgument(f"too many symlinks in {original}")
-
-
-def _source_info(path: str, follow: bool) -> tuple[str, bool, str]:
-    """CopyInfoSourcePath on the host: (the resolved path, whether a directory, the name to use)."""
-    def resolve(p: str) -> str:
-        try:
-            return os.path.realpath(p, strict=True)
-        except OSError as exc:
-            raise _oserror("lstat", exc.filename or p, exc) from None
-
-    if follow:
-        resolved, rebase = _rebase_name(path, resolve(path))
-    else:
-        head, tail = posixpath.split(path)
-        resolved = resolve(head or ".").rstrip("/") + "/" + tail
-        rebase = _base(path) if path.endswith("/") and _base(path) != _base(resolved) else ""
-    try:
-        return resolved, stat.S_ISDIR(os.lstat(resolved).st_mode), rebase
-    except OSError as exc:
-        raise _oserror("lstat", resolved, exc) from None
-
-
-def _prepare_copy(src: str, src_dir: bool, rebase: str, dst: str, exists: bool, dst_dir: bool) -> tuple[str, Renames]:
-    """PrepareArchiveCopy: where to extract, and how to rename the archive's first element."""
-    parent, dst_base = _split_entry(dst)
-    if exists and dst_dir:
-        return dst, []
-    if exists and src_dir:
-        raise InvalidArgument("cannot copy directory")
-    if not exists and not src_dir and (dst.endswith("/") or _base(dst) == "."):
-        raise InvalidArgument("no such directory")
-    return parent, [(rebase or _split_entry(src)[1], dst_base)]
+# ---- cp: the engine calls (docker/cli copyFromContainer, copyToContainer) ---------------------------
 
 
 def copy_from_container(store: Store, container: str, src: str, dst: str, *, follow_link: bool = False,
                         out: BinaryIO | None = None) -> CopyReport:
     """``cp CONTAINER:SRC DST``; ``dst`` "-" writes the archive to ``out``."""
     if dst != "-":
-        dst = _preserve(os.path.abspath(dst), dst)
-        _validate_output_path(dst)
+        dst = preserve_trailing(os.path.abspath(dst), dst)
+        validate_output_path(dst)
     with _opened(store, container) as view:
         rebase = ""
         st = _stat(view, src) if follow_link else None
         if st is not None and stat.S_ISLNK(st["mode"]):
-            src, rebase = _rebase_name(src, _link_target(src, st["link_target"]))
+            src, rebase = rebase_name(src, link_target(src, st["link_target"]))
         with _Child(view, _archive_job(view, src)) as child:
             is_dir = child.recv()
             if dst == "-":
@@ -625,12 +356,12 @@ def copy_from_container(store: Store, container: str, src: str, dst: str, *, fol
                 child.pump(out)
                 child.recv()
                 return CopyReport(0, "-")
-            counted = _Counting(child.data)
-            path, exists, dst_dir = _destination_info(dst)
-            where, renames = _prepare_copy(src, is_dir, rebase, path, exists, dst_dir)
-            renames = ([(_split_entry(src)[1], rebase)] if rebase else []) + renames
-            _untar(counted, where, keep_owner=False, renames=renames)
-            while counted.read(_CHUNK):
+            counted = Counting(child.data)
+            path, exists, dst_dir = destination_info(dst)
+            where, renames = prepare_copy(src, is_dir, rebase, path, exists, dst_dir)
+            renames = ([(split_entry(src)[1], rebase)] if rebase else []) + renames
+            untar(counted, where, keep_owner=False, renames=renames)
+            while counted.read(CHUNK):
                 pass
             child.recv()
             return CopyReport(counted.size, dst)
@@ -642,11 +373,11 @@ def copy_to_container(store: Store, container: str, src: str, dst: str, *, follo
     from mocker.image.compression import open_layer
 
     if src != "-":
-        src = _preserve(os.path.abspath(src), src)
+        src = preserve_trailing(os.path.abspath(src), src)
     with _opened(store, container) as view:
         dst_path, st = dst, _stat(view, dst)
         if st is not None and stat.S_ISLNK(st["mode"]):
-            dst_path = _link_target(dst, st["link_target"])
+            dst_path = link_target(dst, st["link_target"])
             st = _stat(view, dst_path)
         if st is not None and (stat.S_ISCHR(st["mode"]) or stat.S_ISBLK(st["mode"])):
             raise InvalidArgument(f'destination "{container}:{dst}" must be a directory or a regular file: '
@@ -655,20 +386,20 @@ def copy_to_container(store: Store, container: str, src: str, dst: str, *, follo
         if src == "-" and not is_dir:
             raise InvalidArgument(f'destination "{container}:{dst}" must be a directory')
         if src != "-":
-            source, src_dir, rebase = _source_info(src, follow_link)
-            where, renames = _prepare_copy(source, src_dir, rebase, dst_path, exists, is_dir)
+            source, src_dir, rebase = source_info(src, follow_link)
+            where, renames = prepare_copy(source, src_dir, rebase, dst_path, exists, is_dir)
         with _Child(view, _extract_job(view, dst_path if src == "-" else where, copy_uid_gid=copy_uid_gid),
                     into=True) as child:
             child.recv()
-            out = _TarOut(child.data, renames if src != "-" else None)
+            out = TarOut(child.data, renames if src != "-" else None)
             try:
                 if src == "-":
                     assert stdin is not None
                     plain = open_layer(stdin, None)  # Docker's Untar takes compressed streams too
-                    while chunk := plain.read(_CHUNK):
+                    while chunk := plain.read(CHUNK):
                         child.data.write(chunk)
                 else:
-                    out.resource(*_split_entry(source), rebase)
+                    out.resource(*split_entry(source), rebase)
                 child.data.close()
             except BrokenPipeError:
                 pass  # the helper stopped reading: its answer says why

@@ -13,22 +13,29 @@ What moby's ``BuildFromConfig`` does (daemon/builder/dockerfile/builder.go), in 
    shell form of CMD/ENTRYPOINT is prefixed with the config's ``Shell`` or ``/bin/sh -c``, and
    ENTRYPOINT clears a CMD that was not set by an earlier change.
 
-Linux semantics only (the daemon mocker stands in for is a Linux one). The result keeps the
-config's other keys; keys that end up empty are left out, as the image config stores them.
+Step 1 is :mod:`mocker.image.dockerfile_parse` and step 4's lexer :mod:`mocker.image.shell_lex`; the
+rest is here. Linux semantics only (the daemon mocker stands in for is a Linux one). The result
+keeps the config's other keys; keys that end up empty are left out, as the image config stores them.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import posixpath
 import re
 import signal
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from mocker.errors import InvalidArgument
+from mocker.image.dockerfile_parse import ESCAPE, Node, go_quote, logical_lines, parse_line
+from mocker.image.shell_lex import expand_word, expand_words
+
+__all__ = [
+    "DEFAULT_SHELL", "ESCAPE", "MINIMUM_DURATION_NS", "VALID", "apply_changes", "expand_word", "expand_words",
+    "exposed_ports", "parse_go_duration",
+]  # fmt: skip
 
 # moby's validCommitCommands.
 VALID = (
@@ -36,197 +43,13 @@ VALID = (
     "volume", "workdir",
 )  # fmt: skip
 DEFAULT_SHELL = ("/bin/sh", "-c")
-ESCAPE = "\\"
 MINIMUM_DURATION_NS = 1_000_000  # container.MinimumDuration (1ms)
 
-_NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
-_CONTINUATION = re.compile(r"\\[ \t]*$")
 _ONBUILD_PREFIX = re.compile(r"(?i)^\s*ONBUILD\s*")
 
 
 def _error(message: str) -> InvalidArgument:
     return InvalidArgument(message)
-
-
-# ---- step 1: the Dockerfile parser ---------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Node:
-    """One parsed line: what BuildKit's ``parser.Node`` holds for it."""
-
-    instruction: str  # as written
-    original: str  # the whole logical line
-    flags: list[str] = field(default_factory=list)
-    args: list[str] = field(default_factory=list)
-    json_form: bool = False
-    # ENV/LABEL: (key, value, delimiter) triples, delimiter "" for the legacy "KEY value" form.
-    pairs: list[tuple[str, str, str]] = field(default_factory=list)
-    sub: _Node | None = None  # ONBUILD's trigger
-
-
-def _logical_lines(text: str) -> list[str]:
-    """Lines with continuations joined, comment and blank lines dropped."""
-    lines: list[str] = []
-    current: str | None = None
-    for raw in text.split("\n"):
-        line = raw.rstrip("\r")
-        stripped = line.lstrip()
-        if stripped.startswith("#"):
-            continue
-        if current is None:
-            if not stripped:
-                continue
-            line = stripped
-        elif not stripped:
-            continue  # an empty continuation line (BuildKit warns, then skips it)
-        match = _CONTINUATION.search(line)
-        if match:
-            current = (current or "") + line[: match.start()]
-            continue
-        lines.append(((current or "") + line).strip())
-        current = None
-    if current is not None and current.strip():
-        lines.append(current.strip())
-    return lines
-
-
-def _extract_flags(rest: str) -> tuple[list[str], str]:
-    """Leading ``--name[=value]`` words (BuildKit's ``extractBuilderFlags``, without quoting)."""
-    flags: list[str] = []
-    text = rest.lstrip()
-    while text.startswith("--"):
-        match = re.match(r"\S+", text)
-        assert match is not None
-        word = match.group(0)
-        text = text[match.end():].lstrip()
-        if word == "--":
-            break
-        flags.append(word)
-    return flags, text
-
-
-def _parse_json_list(rest: str) -> list[str] | None:
-    """The exec form's strings, or None when ``rest`` is not a JSON array (then it is shell form)."""
-    text = rest.lstrip()
-    if not text.startswith("["):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(value, list):
-        return None
-    if not all(isinstance(item, str) for item in value):
-        raise _error(_NOT_STRINGS)
-    return value
-
-
-def _parse_words(rest: str) -> list[str]:
-    """BuildKit's ``parseWords``: split on blanks, quotes and escapes kept for the lexer."""
-    words: list[str] = []
-    word = ""
-    in_word = False
-    quote = ""
-    blank_ok = False
-    i = 0
-    while i < len(rest):
-        ch = rest[i]
-        if not in_word and not quote:
-            if ch.isspace():
-                i += 1
-                continue
-            in_word = True
-        if quote:
-            if ch == quote:
-                quote = ""
-            elif ch == ESCAPE and quote != "'":
-                if i + 1 == len(rest):
-                    i += 1
-                    continue
-                word += ch
-                i += 1
-                ch = rest[i]
-            word += ch
-            i += 1
-            continue
-        if ch.isspace():
-            if blank_ok or word:
-                words.append(word)
-            word, in_word, blank_ok = "", False, False
-            i += 1
-            continue
-        if ch in "'\"":
-            quote = ch
-            blank_ok = True
-        if ch == ESCAPE:
-            if i + 1 == len(rest):
-                i += 1
-                continue
-            word += ch
-            i += 1
-            ch = rest[i]
-        word += ch
-        i += 1
-    if blank_ok or word:
-        words.append(word)
-    return words
-
-
-def _parse_name_val(rest: str, key: str) -> list[tuple[str, str, str]]:
-    words = _parse_words(rest)
-    if not words:
-        return []
-    if "=" not in words[0]:
-        parts = re.split(r"[\t\v\f\r ]+", rest, maxsplit=1)
-        if len(parts) < 2:
-            raise _error(f"{key} must have two arguments")
-        return [(parts[0], parts[1], "")]
-    pairs = []
-    for word in words:
-        if "=" not in word:
-            raise _error(f"Syntax error - can't find = in {_go_quote(word)}. Must be of the form: name=value")
-        name, _, value = word.partition("=")
-        pairs.append((name, value, "="))
-    return pairs
-
-
-def _parse_line(line: str) -> _Node:
-    parts = re.split(r"\s+", line.strip(), maxsplit=1)
-    instruction = parts[0]
-    flags, rest = _extract_flags(parts[1] if len(parts) > 1 else "")
-    rest = rest.strip()
-    node = _Node(instruction=instruction, original=line, flags=flags)
-    word = instruction.lower()
-    if word in ("cmd", "entrypoint", "run", "shell"):
-        if rest:
-            exec_form = _parse_json_list(rest)
-            node.json_form = exec_form is not None
-            node.args = exec_form if exec_form is not None else [rest]
-    elif word in ("volume", "add", "copy"):
-        exec_form = _parse_json_list(rest)
-        node.json_form = exec_form is not None
-        node.args = exec_form if exec_form is not None else rest.split()
-    elif word in ("expose", "from"):
-        node.args = rest.split()
-    elif word in ("env", "label"):
-        node.pairs = _parse_name_val(rest, word.upper())
-    elif word == "healthcheck":
-        head = re.split(r"\s", rest, maxsplit=1)
-        if rest:
-            node.args = [head[0]]
-            tail = head[1].lstrip() if len(head) > 1 else ""
-            if tail:
-                exec_form = _parse_json_list(tail)
-                node.json_form = exec_form is not None
-                node.args += exec_form if exec_form is not None else [tail]
-    elif word == "onbuild":
-        if rest:
-            node.sub = _parse_line(rest)
-            node.args = [node.sub.instruction]
-    elif rest:
-        node.args = [rest]  # USER, WORKDIR, STOPSIGNAL, MAINTAINER, ...
-    return node
 
 
 # ---- step 3: typed commands ----------------------------------------------------------------------
@@ -242,7 +65,7 @@ class _Command:
     health: dict[str, Any] | None = None
 
 
-def _parse_flags(node: _Node, allowed: Sequence[str]) -> dict[str, str]:
+def _parse_flags(node: Node, allowed: Sequence[str]) -> dict[str, str]:
     """BuildKit's ``BFlags.Parse`` for string flags."""
     values: dict[str, str] = {}
     for arg in node.flags:
@@ -257,7 +80,7 @@ def _parse_flags(node: _Node, allowed: Sequence[str]) -> dict[str, str]:
     return values
 
 
-def _typed(node: _Node) -> _Command:
+def _typed(node: Node) -> _Command:
     kind = node.instruction.lower()
     upper = kind.upper()
     if kind == "healthcheck":
@@ -305,7 +128,7 @@ def _typed(node: _Node) -> _Command:
     raise _error(f"{node.instruction} is not a valid change command")  # pragma: no cover - VALID checked
 
 
-def _healthcheck(node: _Node, flags: dict[str, str]) -> dict[str, Any]:
+def _healthcheck(node: Node, flags: dict[str, str]) -> dict[str, Any]:
     if not node.args:
         raise _error("HEALTHCHECK requires at least one argument")
     typ = node.args[0].upper()
@@ -315,7 +138,7 @@ def _healthcheck(node: _Node, flags: dict[str, str]) -> dict[str, Any]:
             raise _error("HEALTHCHECK NONE takes no arguments")
         return {"Test": ["NONE"]}
     if typ != "CMD":
-        raise _error(f"Unknown type {_go_quote(typ)} in HEALTHCHECK (try CMD)")
+        raise _error(f"Unknown type {go_quote(typ)} in HEALTHCHECK (try CMD)")
     if not rest:
         raise _error("Missing command after HEALTHCHECK CMD")
     test = ["CMD", *rest] if node.json_form else ["CMD-SHELL", " ".join(rest)]
@@ -329,12 +152,12 @@ def _healthcheck(node: _Node, flags: dict[str, str]) -> dict[str, Any]:
         if ns == 0:
             continue
         if ns < MINIMUM_DURATION_NS:
-            raise _error(f"Interval {_go_quote(flag)} cannot be less than 1ms")
+            raise _error(f"Interval {go_quote(flag)} cannot be less than 1ms")
         health[key] = ns
     if flags.get("retries"):
         text = flags["retries"]
         if not re.fullmatch(r"[+-]?[0-9]+", text) or not -(2**31) <= int(text) < 2**31:
-            raise _error(f"strconv.ParseInt: parsing {_go_quote(text)}: invalid syntax")
+            raise _error(f"strconv.ParseInt: parsing {go_quote(text)}: invalid syntax")
         retries = int(text)
         if retries < 0:
             raise _error(f"--retries cannot be negative ({retries})")
@@ -350,7 +173,7 @@ _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)([^0-9.]*)")
 
 def parse_go_duration(text: str) -> int:
     """Go's ``time.ParseDuration``, in nanoseconds (``"1m30s"`` -> 90e9)."""
-    quoted = _go_quote(text)
+    quoted = go_quote(text)
     body = text
     sign = 1
     if body.startswith(("-", "+")):
@@ -371,213 +194,10 @@ def parse_go_duration(text: str) -> int:
         if not unit:
             raise _error(f"time: missing unit in duration {quoted}")
         if unit not in _DURATION_UNITS:
-            raise _error(f"time: unknown unit {_go_quote(unit)} in duration {quoted}")
+            raise _error(f"time: unknown unit {go_quote(unit)} in duration {quoted}")
         total += float(number) * _DURATION_UNITS[unit]
         pos = match.end()
     return sign * round(total)
-
-
-# ---- the shell lexer (BuildKit frontend/dockerfile/shell/lex.go) ----------------------------------
-
-
-class _Words:
-    """Word splitting of an expanded string (``ProcessWords``, used by EXPOSE)."""
-
-    def __init__(self) -> None:
-        self.word = ""
-        self.words: list[str] = []
-        self.in_word = False
-
-    def add_char(self, ch: str) -> None:
-        if ch.isspace():
-            if self.in_word and self.word:
-                self.words.append(self.word)
-                self.word, self.in_word = "", False
-        else:
-            self.add_raw(ch)
-
-    def add_raw(self, text: str) -> None:
-        self.word += text
-        self.in_word = True
-
-    def add_string(self, text: str) -> None:
-        for ch in text:
-            self.add_char(ch)
-
-    def result(self) -> list[str]:
-        if self.word:
-            self.words.append(self.word)
-            self.word, self.in_word = "", False
-        return self.words
-
-
-class _Lexer:
-    def __init__(self, env: dict[str, str], text: str) -> None:
-        self.env = env
-        self.text = text
-        self.pos = 0
-
-    def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def next(self) -> str:
-        ch = self.peek()
-        if ch:
-            self.pos += 1
-        return ch
-
-    def process(self, stop: str = "", raw_escapes: bool = False) -> tuple[str, list[str]]:
-        result: list[str] = []
-        words = _Words()
-        handlers: dict[str, Callable[[], str]] = {
-            "'": self._single_quote, '"': self._double_quote, "$": self._dollar,
-        }
-        while self.peek():
-            ch = self.peek()
-            if stop and ch == stop:
-                self.next()
-                return "".join(result), words.result()
-            if ch in handlers:
-                piece = handlers[ch]()
-                result.append(piece)
-                if ch == "$":
-                    words.add_string(piece)
-                else:
-                    words.add_raw(piece)
-                continue
-            ch = self.next()
-            if ch == ESCAPE:
-                if raw_escapes:
-                    words.add_raw(ch)
-                    result.append(ch)
-                ch = self.next()
-                if not ch:
-                    break
-                words.add_raw(ch)
-            else:
-                words.add_char(ch)
-            result.append(ch)
-        if stop:
-            raise _error(f"unexpected end of statement while looking for matching {stop}")
-        return "".join(result), words.result()
-
-    def _single_quote(self) -> str:
-        self.next()
-        out: list[str] = []
-        while True:
-            ch = self.next()
-            if not ch:
-                raise _error("unexpected end of statement while looking for matching single-quote")
-            if ch == "'":
-                return "".join(out)
-            out.append(ch)
-
-    def _double_quote(self) -> str:
-        self.next()
-        out: list[str] = []
-        while True:
-            ch = self.peek()
-            if not ch:
-                raise _error("unexpected end of statement while looking for matching double-quote")
-            if ch == '"':
-                self.next()
-                return "".join(out)
-            if ch == "$":
-                out.append(self._dollar())
-                continue
-            ch = self.next()
-            if ch == ESCAPE:
-                nxt = self.peek()
-                if not nxt:
-                    continue
-                if nxt in ('"', "$", ESCAPE):
-                    ch = self.next()
-            out.append(ch)
-
-    def _name(self) -> str:
-        start = self.pos
-        ch = self.peek()
-        if ch.isdigit():
-            while self.peek().isdigit():
-                self.next()
-            return self.text[start:self.pos]
-        if ch and ch in "@*#?-$!":
-            return self.next()
-        while self.peek() and (self.peek().isalnum() or self.peek() == "_"):
-            self.next()
-        return self.text[start:self.pos]
-
-    def _dollar(self) -> str:
-        self.next()
-        if self.peek() != "{":
-            name = self._name()
-            return self.env.get(name, "") if name else "$"
-        self.next()
-        if not self.peek():
-            raise _error("syntax error: missing '}'")
-        if self.peek() in "{}:":
-            raise _error("syntax error: bad substitution")
-        name = self._name()
-        ch = self.next()
-        if not ch:
-            raise _error("syntax error: missing '}'")  # Go says "unsupported modifier (\ufffd)"
-        if ch == "}":
-            return self.env.get(name, "")
-        modifier = ch
-        null_is_unset = False
-        if ch == ":":
-            null_is_unset = True
-            ch = self.next()
-            modifier += ch
-        if ch not in ("+", "-", "?", "#", "%"):
-            raise _error(f"unsupported modifier ({modifier}) in substitution")
-        raw = ch in "#%"
-        if null_is_unset and raw:
-            raise _error(f"unsupported modifier ({modifier}) in substitution")
-        try:
-            word, _ = self.process("}", raw_escapes=raw)
-        except InvalidArgument:
-            if not self.peek():
-                raise _error("syntax error: missing '}'") from None
-            raise
-        is_set = name in self.env
-        value = self.env.get(name, "")
-        unset = not is_set or (null_is_unset and value == "")
-        if ch == "-":
-            return word if unset else value
-        if ch == "+":
-            return "" if unset else word
-        if ch == "?":
-            if not is_set:
-                raise _error(f"{name}: {word or 'is not allowed to be unset'}")
-            if null_is_unset and value == "":
-                raise _error(f"{name}: {word or 'is not allowed to be empty'}")
-            return value
-        greedy = word[:1] == ch
-        pattern = word[1:] if greedy else word
-        return _trim(value, pattern, suffix=ch == "%", greedy=greedy)
-
-
-def _trim(value: str, pattern: str, *, suffix: bool, greedy: bool) -> str:
-    """``${v%pat}``, ``${v%%pat}``, ``${v#pat}``, ``${v##pat}`` with shell glob patterns."""
-    cuts = range(len(value) + 1)
-    order = cuts if greedy else reversed(cuts)
-    for i in order:
-        if suffix and fnmatch.fnmatchcase(value[i:], pattern):
-            return value[:i]
-        if not suffix and fnmatch.fnmatchcase(value[:len(value) - i], pattern):
-            return value[len(value) - i:]
-    return value
-
-
-def expand_word(word: str, env: dict[str, str]) -> str:
-    """BuildKit's ``ProcessWord``: quotes removed, escapes applied, ``$VAR`` forms expanded."""
-    return _Lexer(env, word).process()[0]
-
-
-def expand_words(word: str, env: dict[str, str]) -> list[str]:
-    """BuildKit's ``ProcessWords``: as :func:`expand_word`, then split on unquoted blanks."""
-    return _Lexer(env, word).process()[1]
 
 
 # ---- step 4: dispatch ----------------------------------------------------------------------------
@@ -750,7 +370,7 @@ def apply_changes(config: dict[str, Any], changes: Sequence[str]) -> dict[str, A
     cfg = json.loads(json.dumps(config))  # a deep copy: lists and dicts are replaced, never mutated
     if not changes:
         return cfg
-    nodes = [_parse_line(line) for line in _logical_lines("\n".join(changes))]
+    nodes = [parse_line(line) for line in logical_lines("\n".join(changes))]
     for node in nodes:
         if node.instruction.lower() not in VALID:
             raise _error(f"{node.instruction} is not a valid change command")
@@ -759,8 +379,3 @@ def apply_changes(config: dict[str, Any], changes: Sequence[str]) -> dict[str, A
     for command in commands:
         state.dispatch(command)
     return state.cfg
-
-
-def _go_quote(text: str) -> str:
-    """Go's ``%q`` for the texts that appear here (JSON escaping is close enough for messages)."""
-    return json.dumps(text, ensure_ascii=False)

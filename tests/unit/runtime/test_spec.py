@@ -2,16 +2,12 @@
 
 Host facts (this process's capabilities, cgroup version, rlimits, sysctls, the init binary, the
 default seccomp profile) are pinned by the ``host`` fixture, so the tables hold on any machine.
-The one ``root`` test at the end runs a generated bundle under real runc, with the real host facts.
+test_spec_runc.py runs a generated bundle under real runc, with the real host facts.
 """
 
 from __future__ import annotations
 
 import json
-import resource
-import shutil
-import subprocess
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -43,11 +39,9 @@ REAL_FIND_INIT_BINARY = spec_mod.find_init_binary
 
 
 @pytest.fixture(autouse=True)
-def host(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def host(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Pin host facts; records the caps the default seccomp profile was asked for."""
     seen: dict[str, Any] = {}
-    if request.node.get_closest_marker("root") is not None:
-        return seen
 
     def fake_profile(caps: Iterable[str], arch: str | None = None, **_: Any) -> dict[str, Any]:
         seen["caps"], seen["arch"] = list(caps), arch
@@ -539,65 +533,3 @@ def test_privileged_gets_every_host_device(rootfs: Path) -> None:
     paths = {d["path"] for d in linux["devices"]}
     assert "/dev/null" in paths and "/dev/console" not in paths
     assert not [p for p in paths if p.startswith(("/dev/pts/", "/dev/shm/"))]
-
-
-# ---- the real thing -------------------------------------------------------------------------------
-
-DEFAULT_CAPEFF = "00000000a80425fb"  # Docker's default set, as /proc/self/status shows it
-
-SCRIPT = """
-grep -E '^(CapEff|CapBnd|Seccomp|NoNewPrivs):' /proc/self/status
-for p in /proc/kcore /proc/keys /proc/timer_list; do [ -e $p ] && echo "masked $p $(stat -c %t:%T $p)"; done
-(echo x > /proc/sys/kernel/domainname) 2>/dev/null && echo "proc-sys=rw" || echo "proc-sys=ro"
-echo "nofile=$(ulimit -Hn)"
-echo "hostname=$(hostname)"
-cat /proc/1/cmdline; echo
-"""
-
-
-@pytest.mark.root
-def test_runc_runs_the_generated_bundle_with_dockers_defaults(tmp_path: Path, busybox_rootfs: Path) -> None:
-    runc = shutil.which("runc")
-    if runc is None:
-        pytest.skip("runc is not installed")
-    bundle = tmp_path / "bundle"
-    rootfs = bundle / "rootfs"
-    shutil.copytree(busybox_rootfs, rootfs, symlinks=True)
-    cid = "mocker-spec-test-" + uuid.uuid4().hex[:12]
-    spec = make(
-        id=cid,
-        args=("sh", "-c", SCRIPT),
-        hostname="spectest",
-        init=True,
-        ulimits=(Ulimit(name="nofile", soft=1024, hard=1 << 30),),
-    )
-    config = build_oci_spec(spec, rootfs=str(rootfs), cgroups_path=f"/{cid}")
-    assert config["linux"]["seccomp"]["syscalls"]  # the real default profile
-    (bundle / "config.json").write_text(json.dumps(config))
-    try:
-        result = subprocess.run(
-            [runc, "run", "--bundle", str(bundle), cid],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    finally:
-        subprocess.run([runc, "delete", "--force", cid], capture_output=True, check=False)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    status = dict(line.split(":\t") for line in lines if ":\t" in line)
-    assert status["CapEff"] == DEFAULT_CAPEFF
-    assert status["CapBnd"] == DEFAULT_CAPEFF
-    assert status["Seccomp"] == "2"
-    assert status["NoNewPrivs"] == "0"
-    masked = [line.split() for line in lines if line.startswith("masked ")]
-    assert masked and all(device == "1:3" for _, _, device in masked)  # /dev/null bound over them
-    if Path("/proc/kcore").exists():  # not every kernel has one (these machines do not)
-        assert ["masked", "/proc/kcore", "1:3"] in masked
-    assert "proc-sys=ro" in lines
-    host_hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    expected_hard = "unlimited" if host_hard == resource.RLIM_INFINITY else str(min(host_hard, 1 << 30))
-    assert f"nofile={expected_hard}" in lines
-    assert "hostname=spectest" in lines
-    assert f"{INIT_PATH}\0--\0sh\0-c" in result.stdout
