@@ -168,6 +168,13 @@ class LinuxRuntime:
             cgroups_path = f"{self._cgroup_parent}/{spec.id}"
             builder = self._spec_builder or _default_builder()
             config = builder(spec, rootfs=merged, cgroups_path=cgroups_path)
+            section = (config.get("linux") or {}).get("seccomp")
+            if section and self.runtime_name() == "crun":
+                from mocker.runtime.linux.seccomp_bpf import ANNOTATION, annotation_for
+
+                data = annotation_for(section, os.path.join(self._state_root, "seccomp"))
+                if data:
+                    config.setdefault("annotations", {})[ANNOTATION] = data
             _write_json(os.path.join(bundle, "config.json"), config)
             log_path = spec.log_path or os.path.join(bundle, "ctr.log")
             launch = {
