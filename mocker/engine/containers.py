@@ -372,7 +372,12 @@ def pause(store: Store, name_or_id: str) -> None:
     if rec.status != "running":
         raise Conflict(f"Container {rec.id} is not running")
     runtime_for(store, _runtime_name(rec)).pause(rec.id)
-    cdb.update_state(store.db, rec.id, status="paused")
+    if rec.health:
+        # moby stops the health monitor on pause and the status reads unhealthy; a probe that was in
+        # flight is frozen with the container, so the monitor cannot be relied on to say it.
+        cdb.update_state(store.db, rec.id, status="paused", health=dict(rec.health, Status="unhealthy"))
+    else:
+        cdb.update_state(store.db, rec.id, status="paused")
 
 
 def unpause(store: Store, name_or_id: str) -> None:
@@ -427,7 +432,10 @@ def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdou
     the process started, for terminal size and signal forwarding.
     """
     rt = runtime_for(store, _runtime_name(rec))
-    _prepare(store, rt, rec)
+    with _container_lock(store, rec.id):
+        # Under the lock a late cleanup of the previous run (conmon's, handed over) cannot tear down
+        # the supervisor this run is about to attach to.
+        _prepare(store, rt, rec)
 
     def begin() -> None:
         from mocker.engine import health

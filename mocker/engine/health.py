@@ -201,6 +201,12 @@ def monitor(store: Store, cid: str) -> None:
         return
     try:
         _loop(store, rec)
+    except Exception as e:  # noqa: BLE001 - a detached process: leave the reason where it can be found
+        import traceback
+
+        with open(os.path.join(str(store.paths.run), "health", f"{cid}.error"), "a") as f:
+            f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {type(e).__name__}: {e}\n{traceback.format_exc()}")
+        raise
     finally:
         with _lock(store):
             if _read_owner(store, cid) == os.getpid():
