@@ -23,9 +23,8 @@ class Record:
         raise AttributeError(f"cannot delete field {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
+        if other.__class__ is not self.__class__ or not isinstance(other, Record):
             return NotImplemented
-        assert isinstance(other, Record)
         return self._values() == other._values()
 
     def __hash__(self) -> int:

@@ -77,9 +77,8 @@ class StorePaths:
         raise AttributeError(f"cannot assign to field {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
+        if other.__class__ is not self.__class__ or not isinstance(other, StorePaths):
             return NotImplemented
-        assert isinstance(other, StorePaths)
         return (self.root, self.run) == (other.root, other.run)
 
     def __hash__(self) -> int:
