@@ -169,7 +169,7 @@ def _resolve_paths(svc: dict[str, Any], base: str) -> dict[str, Any]:
     for key in ("env_file", "label_file"):
         items = svc.get(key)
         if isinstance(items, list):
-            out = []
+            out: list[Any] = []
             for e in items:
                 if isinstance(e, dict):
                     out.append({**e, "path": _abs(base, str(e.get("path", "")))})

@@ -1,0 +1,616 @@
+"""``mocker compose`` lifecycle subcommands: up, down, create, start, stop, restart, pause, unpause,
+kill, rm, ps, logs, ls, wait, pull, push, images, build, port. ``run``/``exec``/``top``/``cp`` are in
+:mod:`mocker.cli.compose_run`."""
+
+from __future__ import annotations
+
+import json
+import queue
+from typing import TYPE_CHECKING, Any
+
+from mocker.cli.compose import CONFIG, VERSION, Session, Sub, color_enabled
+from mocker.cli.flags import Flag, Parsed
+from mocker.errors import MockerError, NotSupported, UsageError
+
+if TYPE_CHECKING:
+    from mocker.store.containers import ContainerRecord
+
+BUILD_LATER = "image builds arrive with the build milestone (issue #5)"
+
+
+def _scale(items: list[str]) -> dict[str, int]:
+    out = {}
+    for item in items:
+        name, eq, n = item.partition("=")
+        if not eq or not n.isdigit():
+            raise UsageError(f"invalid --scale value {item!r}: expected SERVICE=NUM")
+        out[name] = int(n)
+    return out
+
+
+def _up(s: Session, p: Parsed) -> int:
+    from mocker.compose import orchestrator as orch
+
+    if p.exit_code_from:
+        p.values["abort_on_container_exit"] = True
+    if p.detach and p.abort_on_container_exit:
+        raise UsageError("--abort-on-container-exit and --detach are incompatible")
+    if p.build:
+        raise NotSupported("--build", BUILD_LATER)
+    if p.no_recreate and p.force_recreate:
+        raise UsageError("--force-recreate and --no-recreate are incompatible")
+    project = s.project(tuple(p.args))
+    if p.exit_code_from and p.exit_code_from not in project.services:
+        raise MockerError(f"no such service: {p.exit_code_from}")
+    store = s.ctx.store()
+    opts = orch.UpOptions(services=tuple(p.args), no_deps=p.no_deps, force_recreate=p.force_recreate,
+                          no_recreate=p.no_recreate, start=not p.no_start, scale=_scale(p.scale), pull=p.pull,
+                          remove_orphans=p.remove_orphans, quiet_pull=p.quiet_pull,
+                          wait_timeout=float(p.wait_timeout) if p.wait_timeout else None)
+    recs = orch.converge(store, project, opts, s.report)
+    if p.no_start:
+        return 0
+    if p.detach:
+        if p.wait:
+            orch.wait_healthy_or_running(store, recs, s.report, float(p.wait_timeout) if p.wait_timeout else None)
+        return 0
+    names = tuple(p.attach) or tuple(project.services)
+    shown = [r for r in recs if r.labels.get("com.docker.compose.service") in names
+             and r.labels.get("com.docker.compose.service") not in p.no_attach]
+    return _attached(s, store, recs, shown, abort=p.abort_on_container_exit, exit_code_from=p.exit_code_from,
+                     no_color=p.no_color, no_prefix=p.no_log_prefix, timestamps=p.timestamps, timeout=p.timeout)
+
+
+def _attached(s: Session, store: Any, recs: list[ContainerRecord], shown: list[ContainerRecord], *, abort: bool,
+              exit_code_from: str | None, no_color: bool, no_prefix: bool, timestamps: bool,
+              timeout: int | None) -> int:
+    """``up`` without ``-d``: the containers' output prefixed per container until they exit."""
+    from mocker.compose import labels as L
+    from mocker.compose.log_printer import LogPrinter
+    from mocker.engine import containers
+
+    printer = LogPrinter(s.ctx.stdout, color=color_enabled(s, no_color), prefix=not no_prefix,
+                         timestamps=timestamps)
+    s.ctx.out("Attaching to " + ", ".join(L.short_name(r) for r in shown))
+    exited: queue.Queue[ContainerRecord] = queue.Queue()
+    # Log threads only for shown containers; the others are watched by polling.
+    printer.follow(store, shown, follow=True, since=None, on_exit=exited.put)
+    pending = {r.id for r in recs}
+    shown_ids = {r.id for r in shown}
+    first_code: int | None = None
+    code_from: int | None = None
+    try:
+        while pending:
+            try:
+                rec = exited.get(timeout=0.2)
+            except queue.Empty:
+                for cid in list(pending - shown_ids):
+                    now = containers.get(store, cid)
+                    if now.status not in ("running", "paused", "restarting"):
+                        exited.put(now)
+                        shown_ids.add(cid)
+                continue
+            if rec.id not in pending:
+                continue
+            pending.discard(rec.id)
+            now = containers.get(store, rec.id)
+            code = now.exit_code if now.exit_code is not None else 0
+            s.ctx.out(f"{L.short_name(now)} exited with code {code}")
+            if exit_code_from and now.labels.get(L.SERVICE) == exit_code_from:
+                code_from = code
+            if first_code is None:
+                first_code = code
+            if abort:
+                s.ctx.out("Aborting on container exit...")
+                _stop_all(s, store, [r for r in recs if r.id in pending], timeout)
+                break
+    except KeyboardInterrupt:
+        s.ctx.err("Gracefully stopping... (press Ctrl+C again to force)")
+        _stop_all(s, store, [r for r in recs if r.id in pending], timeout)
+        return 130
+    if exit_code_from:
+        if code_from is None:
+            target = next((r for r in recs if r.labels.get(L.SERVICE) == exit_code_from), None)
+            if target is not None:
+                done = containers.get(store, target.id)
+                code_from = done.exit_code if done.exit_code is not None else 0
+        return code_from or 0
+    return (first_code or 0) if abort else 0
+
+
+def _stop_all(s: Session, store: Any, recs: list[ContainerRecord], timeout: int | None) -> None:
+    from mocker.engine import containers
+
+    for rec in recs:
+        now = containers.get(store, rec.id)
+        if now.status in ("running", "paused", "restarting"):
+            s.report(f" Container {now.name}  Stopping")
+            containers.stop(store, now.id, timeout=timeout)
+            s.report(f" Container {now.name}  Stopped")
+
+
+UP = Sub(
+    "up", "up [OPTIONS] [SERVICE...]", "Create and start containers", _up,
+    flags=(
+        Flag("detach", "d", help="Detached mode: Run containers in the background"),
+        Flag("build", help="Build images before starting containers"),
+        Flag("no-build", help="Don't build an image, even if it's policy"),
+        Flag("force-recreate", help="Recreate containers even if their configuration and image haven't changed"),
+        Flag("no-recreate", help="If containers already exist, don't recreate them"),
+        Flag("remove-orphans", help="Remove containers for services not defined in the Compose file"),
+        Flag("scale", kind="list", metavar="scale", help="Scale SERVICE to NUM instances"),
+        Flag("wait", help="Wait for services to be running|healthy. Implies detached mode."),
+        Flag("wait-timeout", kind="int", metavar="int", help="Maximum duration in seconds to wait for the project "
+                                                              "to be running|healthy"),
+        Flag("abort-on-container-exit", help="Stops all containers if any container was stopped"),
+        Flag("abort-on-container-failure", unsupported="not implemented"),
+        Flag("exit-code-from", kind="str", metavar="string", help="Return the exit code of the selected service "
+                                                                  "container"),
+        Flag("no-deps", help="Don't start linked services"),
+        Flag("no-start", help="Don't start the services after creating them"),
+        Flag("pull", kind="str", metavar="string", help='Pull image before running ("always"|"missing"|"never")'),
+        Flag("quiet-pull", help="Pull without printing progress information"),
+        Flag("no-color", help="Produce monochrome output"),
+        Flag("no-log-prefix", help="Don't print prefix in logs"),
+        Flag("timestamps", help="Show timestamps"),
+        Flag("timeout", "t", kind="int", metavar="int", help="Use this timeout in seconds for container shutdown"),
+        Flag("attach", kind="list", metavar="stringArray", help="Restrict attaching to the specified services"),
+        Flag("no-attach", kind="list", metavar="stringArray", help="Do not attach (stream logs) to the specified "
+                                                                   "services"),
+        Flag("attach-dependencies", help="Automatically attach to log output of dependent services"),
+        Flag("always-recreate-deps", unsupported="not implemented"),
+        Flag("renew-anon-volumes", "V", unsupported="not implemented"),
+        Flag("watch", "w", unsupported="compose watch is not implemented"),
+        Flag("menu", unsupported="the interactive menu is a Docker Desktop feature"),
+        Flag("yes", "y", help="Assume \"yes\" as answer to all prompts"),
+    ),
+)
+
+
+def _create(s: Session, p: Parsed) -> int:
+    from mocker.compose import orchestrator as orch
+
+    if p.build:
+        raise NotSupported("--build", BUILD_LATER)
+    project = s.project(tuple(p.args))
+    orch.converge(s.ctx.store(), project, orch.UpOptions(
+        services=tuple(p.args), force_recreate=p.force_recreate, no_recreate=p.no_recreate, start=False,
+        scale=_scale(p.scale), pull=p.pull, remove_orphans=p.remove_orphans), s.report)
+    return 0
+
+
+CREATE = Sub(
+    "create", "create [OPTIONS] [SERVICE...]", "Creates containers for a service", _create,
+    flags=(
+        Flag("build", help="Build images before starting containers"),
+        Flag("no-build", help="Don't build an image, even if it's policy"),
+        Flag("force-recreate", help="Recreate containers even if their configuration and image haven't changed"),
+        Flag("no-recreate", help="If containers already exist, don't recreate them"),
+        Flag("remove-orphans", help="Remove containers for services not defined in the Compose file"),
+        Flag("scale", kind="list", metavar="scale", help="Scale SERVICE to NUM instances"),
+        Flag("pull", kind="str", metavar="string", help='Pull image before running ("always"|"missing"|"never")'),
+        Flag("quiet-pull", help="Pull without printing progress information"),
+        Flag("yes", "y", help="Assume \"yes\" as answer to all prompts"),
+    ),
+)
+
+
+def _down(s: Session, p: Parsed) -> int:
+    from mocker.compose import orchestrator as orch
+
+    project = s.project_or_none()
+    name = project.name if project is not None else s.project_name()
+    orch.down(s.ctx.store(), project, name, s.report, volumes=p.volumes, remove_orphans=p.remove_orphans,
+              timeout=p.timeout, rmi=p.rmi)
+    return 0
+
+
+DOWN = Sub(
+    "down", "down [OPTIONS] [SERVICES]", "Stop and remove containers, networks", _down,
+    flags=(
+        Flag("volumes", "v", help="Remove named volumes declared in the \"volumes\" section of the Compose file "
+                                  "and anonymous volumes attached to containers"),
+        Flag("rmi", kind="str", metavar="string", help='Remove images used by services. "local" remove only images '
+                                                       'that don\'t have a custom tag ("local"|"all")'),
+        Flag("remove-orphans", help="Remove containers for services not defined in the Compose file"),
+        Flag("timeout", "t", kind="int", metavar="int", help="Specify a shutdown timeout in seconds"),
+    ),
+)
+
+
+def _selected(s: Session, p: Parsed, *, all_: bool = True) -> list[ContainerRecord]:
+    from mocker.compose import orchestrator as orch
+
+    name = s.project_name()
+    if p.args:
+        project = s.project()
+        for n in p.args:
+            if n not in project.services and n not in project.disabled:
+                raise MockerError(f"no such service: {n}")
+    return orch.containers_of(s.ctx.store(), name, services=tuple(p.args), all_=all_)
+
+
+def _verb(action: str, done: str, fn_name: str, states: tuple[str, ...] | None) -> Any:
+    def handler(s: Session, p: Parsed) -> int:
+        from mocker.engine import containers
+
+        store = s.ctx.store()
+        failed = 0
+        for rec in _selected(s, p):
+            if states is not None and rec.status not in states:
+                continue
+            s.report(f" Container {rec.name}  {action}")
+            try:
+                if fn_name == "stop":
+                    containers.stop(store, rec.id, timeout=p.timeout)
+                elif fn_name == "restart":
+                    containers.restart(store, rec.id, timeout=p.timeout)
+                elif fn_name == "kill":
+                    containers.kill(store, rec.id, p.signal or "SIGKILL")
+                else:
+                    getattr(containers, fn_name)(store, rec.id)
+            except MockerError as e:
+                s.ctx.err(f"Error response from daemon: {e}")
+                failed = 1
+                continue
+            s.report(f" Container {rec.name}  {done}")
+        return failed
+    return handler
+
+
+_TIMEOUT = Flag("timeout", "t", kind="int", metavar="int", help="Specify a shutdown timeout in seconds")
+START = Sub("start", "start [SERVICE...]", "Start services", _verb("Starting", "Started", "start",
+                                                                  ("created", "exited")))
+STOP = Sub("stop", "stop [OPTIONS] [SERVICE...]", "Stop services",
+           _verb("Stopping", "Stopped", "stop", ("running", "paused", "restarting")), flags=(_TIMEOUT,))
+RESTART = Sub("restart", "restart [OPTIONS] [SERVICE...]", "Restart service containers",
+              _verb("Restarting", "Started", "restart", None),
+              flags=(_TIMEOUT, Flag("no-deps", help="Don't restart dependent services")))
+PAUSE = Sub("pause", "pause [SERVICE...]", "Pause services", _verb("Pausing", "Paused", "pause", ("running",)))
+UNPAUSE = Sub("unpause", "unpause [SERVICE...]", "Unpause services",
+              _verb("Unpausing", "Unpaused", "unpause", ("paused",)))
+KILL = Sub("kill", "kill [OPTIONS] [SERVICE...]", "Force stop service containers",
+           _verb("Killing", "Killed", "kill", ("running", "paused")),
+           flags=(Flag("signal", "s", kind="str", default="SIGKILL", metavar="string",
+                       help='SIGNAL to send to the container (default "SIGKILL")'),
+                  Flag("remove-orphans", help="Remove containers for services not defined in the Compose file")))
+
+
+def _rm(s: Session, p: Parsed) -> int:
+    from mocker.engine import containers
+
+    store = s.ctx.store()
+    recs = _selected(s, p)
+    if p.stop:
+        for rec in recs:
+            if rec.status in ("running", "paused", "restarting"):
+                s.report(f" Container {rec.name}  Stopping")
+                containers.stop(store, rec.id)
+                s.report(f" Container {rec.name}  Stopped")
+        recs = _selected(s, p)
+    stopped = [r for r in recs if r.status not in ("running", "paused", "restarting")]
+    if not stopped:
+        s.ctx.err("No stopped containers")
+        return 0
+    if not p.force:
+        s.ctx.err("Going to remove " + ", ".join(r.name for r in stopped))
+        s.ctx.stderr.write("? Are you sure? [yN] ")
+        s.ctx.stderr.flush()
+        answer = (s.ctx.stdin.readline() or "").strip().lower()
+        if answer not in ("y", "yes"):
+            return 0
+    for rec in stopped:
+        s.report(f" Container {rec.name}  Removing")
+        containers.remove(store, rec.id, volumes_too=p.volumes)
+        s.report(f" Container {rec.name}  Removed")
+    return 0
+
+
+RM = Sub("rm", "rm [OPTIONS] [SERVICE...]", "Removes stopped service containers", _rm,
+         flags=(Flag("force", "f", help="Don't ask to confirm removal"),
+                Flag("stop", "s", help="Stop the containers, if required, before removing"),
+                Flag("volumes", "v", help="Remove any anonymous volumes attached to containers")))
+
+
+def _ps_row(rec: ContainerRecord, no_trunc: bool) -> dict[str, Any]:
+    from mocker.compose import labels as L
+    from mocker.engine.container_inspect import ps_row
+
+    row = ps_row(rec, no_trunc=no_trunc)
+    return {
+        "Command": row["Command"], "CreatedAt": row["CreatedAt"], "ExitCode": rec.exit_code or 0,
+        "Health": (rec.health or {}).get("Status", ""), "ID": rec.id, "Image": rec.image_name,
+        "Labels": row["Labels"], "LocalVolumes": str(len(rec.config.get("volumes") or [])),
+        "Mounts": row["Mounts"], "Name": rec.name, "Names": rec.name, "Networks": row["Networks"],
+        "Ports": "", "Project": rec.labels.get(L.PROJECT, ""), "Publishers": None,
+        "RunningFor": row["RunningFor"], "Service": rec.labels.get(L.SERVICE, ""), "Size": "",
+        "State": rec.status, "Status": row["Status"],
+    }
+
+
+PS_HEADERS = {"Name": "NAME", "Image": "IMAGE", "Command": "COMMAND", "Service": "SERVICE", "RunningFor": "CREATED",
+              "Status": "STATUS", "Ports": "PORTS", "ID": "CONTAINER ID", "State": "STATE", "Project": "PROJECT",
+              "CreatedAt": "CREATED AT", "ExitCode": "EXIT CODE", "Health": "HEALTH", "Names": "NAMES",
+              "Labels": "LABELS", "Mounts": "MOUNTS", "Networks": "NETWORKS", "LocalVolumes": "LOCAL VOLUMES",
+              "Size": "SIZE", "Publishers": "PUBLISHERS"}
+
+
+def _ps(s: Session, p: Parsed) -> int:
+    from mocker.cli.output import print_formatted
+
+    recs = _selected(s, p)
+    wanted = set(p.status)
+    for f in p.filter:
+        key, _, value = f.partition("=")
+        if key != "status":
+            raise UsageError(f"invalid filter '{key}'")
+        wanted.add(value)
+    if wanted:
+        recs = [r for r in recs if r.status in wanted]
+    elif not p.all:
+        recs = [r for r in recs if r.status in ("running", "paused", "restarting")]
+    recs = [r for r in recs if r.labels.get("com.docker.compose.oneoff") != "True" or p.all]
+    if p.services:
+        seen: list[str] = []
+        for r in recs:
+            svc = r.labels.get("com.docker.compose.service", "")
+            if svc not in seen:
+                seen.append(svc)
+        for svc in seen:
+            s.ctx.out(svc)
+        return 0
+    if p.quiet:
+        for r in recs:
+            s.ctx.out(r.id)
+        return 0
+    rows = [_ps_row(r, p.no_trunc) for r in recs]
+    if p.format == "json":
+        for row in rows:
+            s.ctx.out(json.dumps(row, separators=(",", ":")))
+        return 0
+    default = "table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}"
+    print_formatted(s.ctx, rows, p.format, default=default, headers=PS_HEADERS)
+    return 0
+
+
+PS = Sub("ps", "ps [OPTIONS] [SERVICE...]", "List containers", _ps,
+         flags=(Flag("all", "a", help="Show all stopped containers (including those created by the run command)"),
+                Flag("quiet", "q", help="Only display IDs"),
+                Flag("services", help="Display services"),
+                Flag("format", kind="str", metavar="string", help="Format output using a custom template"),
+                Flag("status", kind="list", metavar="stringArray", help="Filter services by status"),
+                Flag("filter", kind="list", metavar="string", help="Filter services by a property"),
+                Flag("no-trunc", help="Don't truncate output"),
+                Flag("orphans", default=True, help="Include orphaned services (not declared by project)")))
+
+
+def _logs(s: Session, p: Parsed) -> int:
+    from mocker.compose.log_printer import LogPrinter
+    from mocker.engine.logs import parse_time
+
+    recs = [r for r in _selected(s, p) if r.labels.get("com.docker.compose.oneoff") != "True"]
+    if p.index:
+        recs = [r for r in recs if r.labels.get("com.docker.compose.container-number") == str(p.index)]
+    tail = None if p.tail in (None, "all") else int(p.tail)
+    printer = LogPrinter(s.ctx.stdout, color=color_enabled(s, p.no_color), prefix=not p.no_log_prefix,
+                         timestamps=p.timestamps)
+    threads = printer.follow(s.ctx.store(), recs, follow=p.follow, tail=tail,
+                             since=parse_time(p.since) if p.since else None,
+                             until=parse_time(p.until) if p.until else None)
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+LOGS = Sub("logs", "logs [OPTIONS] [SERVICE...]", "View output from containers", _logs,
+           flags=(Flag("follow", "f", help="Follow log output"),
+                  Flag("tail", "n", kind="str", default="all", metavar="string",
+                       help="Number of lines to show from the end of the logs for each container"),
+                  Flag("timestamps", "t", help="Show timestamps"),
+                  Flag("since", kind="str", metavar="string", help="Show logs since timestamp or relative"),
+                  Flag("until", kind="str", metavar="string", help="Show logs before a timestamp or relative"),
+                  Flag("no-color", help="Produce monochrome output"),
+                  Flag("no-log-prefix", help="Don't print prefix in logs"),
+                  Flag("index", kind="int", default=0, metavar="int", help="index of the container if service has "
+                                                                           "multiple replicas")))
+
+
+def _ls(s: Session, p: Parsed) -> int:
+    from mocker.cli.output import print_formatted
+    from mocker.compose import labels as L
+    from mocker.engine import containers
+
+    projects: dict[str, dict[str, Any]] = {}
+    for rec in containers.list_containers(s.ctx.store()):
+        name = rec.labels.get(L.PROJECT)
+        if not name:
+            continue
+        pr = projects.setdefault(name, {"states": {}, "files": rec.labels.get(L.CONFIG_FILES, "")})
+        pr["states"][rec.status] = pr["states"].get(rec.status, 0) + 1
+    rows = []
+    for name in sorted(projects):
+        states = projects[name]["states"]
+        if not p.all and not any(st in states for st in ("running", "paused", "restarting")):
+            continue
+        status = ", ".join(f"{st}({n})" for st, n in sorted(states.items()))
+        rows.append({"Name": name, "Status": status, "ConfigFiles": projects[name]["files"]})
+    for f in p.filter:
+        key, _, value = f.partition("=")
+        if key != "name":
+            raise UsageError(f"invalid filter '{key}'")
+        rows = [r for r in rows if value in r["Name"]]
+    if p.quiet:
+        for r in rows:
+            s.ctx.out(r["Name"])
+        return 0
+    if p.format == "json":
+        s.ctx.out(json.dumps(rows, separators=(",", ":")))
+        return 0
+    print_formatted(s.ctx, rows, None if p.format in (None, "table") else p.format,
+                    default="table {{.Name}}\t{{.Status}}\t{{.ConfigFiles}}",
+                    headers={"Name": "NAME", "Status": "STATUS", "ConfigFiles": "CONFIG FILES"})
+    return 0
+
+
+LS = Sub("ls", "ls [OPTIONS]", "List running compose projects", _ls, max_args=0, needs_project=False,
+         flags=(Flag("all", "a", help="Show all stopped Compose projects"),
+                Flag("quiet", "q", help="Only display project names"),
+                Flag("format", kind="str", default="table", metavar="string",
+                     help='Format the output. Values: [table | json]'),
+                Flag("filter", kind="list", metavar="filter", help="Filter output based on conditions provided")))
+
+
+def _wait(s: Session, p: Parsed) -> int:
+    from mocker.compose import orchestrator as orch
+    from mocker.engine import containers
+
+    store = s.ctx.store()
+    recs = [r for r in _selected(s, p) if r.labels.get("com.docker.compose.oneoff") != "True"]
+    code = 0
+    for rec in recs:
+        code = containers.wait(store, rec.id)
+        s.ctx.out(str(code))
+    if p.down_project:
+        orch.down(store, s.project_or_none(), s.project_name(), s.report)
+    return code
+
+
+WAIT = Sub("wait", "wait SERVICE [SERVICE...] [OPTIONS]", "Block until containers of all (or specified) services "
+           "stop.", _wait, min_args=1,
+           flags=(Flag("down-project", help="Drops project when the first container stops"),))
+
+
+def _pull(s: Session, p: Parsed) -> int:
+    from mocker.engine.distribution import pull
+
+    project = s.project(tuple(p.args))
+    store = s.ctx.store()
+    failed = 0
+    for name in p.args or sorted(project.services):
+        svc = project.services[name]
+        image = svc.get("image")
+        if not image or svc.get("pull_policy") in ("build", "never"):
+            continue
+        s.report(f" {name} Pulling")
+        try:
+            pull(store, str(image))
+        except MockerError as e:
+            if p.ignore_pull_failures:
+                s.report(f" {name} Warning {e}")
+                continue
+            s.report(f" {name} Error {e}")
+            failed = 1
+            continue
+        s.report(f" {name} Pulled")
+    return failed
+
+
+PULL = Sub("pull", "pull [OPTIONS] [SERVICE...]", "Pull service images", _pull,
+           flags=(Flag("ignore-pull-failures", help="Pull what it can and ignores images with pull failures"),
+                  Flag("include-deps", help="Also pull services declared as dependencies"),
+                  Flag("quiet", "q", help="Pull without printing progress information"),
+                  Flag("policy", kind="str", metavar="string", help='Apply pull policy ("missing"|"always")'),
+                  Flag("ignore-buildable", help="Ignore images that can be built")))
+
+
+def _push(s: Session, p: Parsed) -> int:
+    from mocker.engine.distribution import push
+
+    project = s.project(tuple(p.args))
+    store = s.ctx.store()
+    failed = 0
+    for name in p.args or sorted(project.services):
+        image = project.services[name].get("image")
+        if not image:
+            continue
+        s.report(f" {name} Pushing")
+        try:
+            push(store, str(image))
+        except MockerError as e:
+            if p.ignore_push_failures:
+                continue
+            s.ctx.err(f"Error: {e}")
+            failed = 1
+            continue
+        s.report(f" {name} Pushed")
+    return failed
+
+
+PUSH = Sub("push", "push [OPTIONS] [SERVICE...]", "Push service images", _push,
+           flags=(Flag("ignore-push-failures", help="Push what it can and ignores images with push failures"),
+                  Flag("include-deps", help="Also push images of services declared as dependencies"),
+                  Flag("quiet", "q", help="Push without printing progress information")))
+
+
+def _images(s: Session, p: Parsed) -> int:
+    from mocker.cli.output import print_formatted
+    from mocker.engine.images import find_image
+    from mocker.format.units import human_size
+
+    store = s.ctx.store()
+    rows = []
+    for rec in _selected(s, p):
+        img = find_image(store, rec.image_id)
+        repo, _, tag = rec.image_name.rpartition(":")
+        if not repo or "/" in tag:
+            repo, tag = rec.image_name, "latest"
+        rows.append({"ContainerName": rec.name, "Repository": repo, "Tag": tag, "ID": rec.image_id[7:19],
+                     "Size": human_size(img.size) if img is not None and getattr(img, "size", None) else ""})
+    if p.quiet:
+        for r in rows:
+            s.ctx.out(r["ID"])
+        return 0
+    if p.format == "json":
+        s.ctx.out(json.dumps(rows, separators=(",", ":")))
+        return 0
+    print_formatted(s.ctx, rows, None,
+                    default="table {{.ContainerName}}\t{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}",
+                    headers={"ContainerName": "CONTAINER", "Repository": "REPOSITORY", "Tag": "TAG",
+                             "ID": "IMAGE ID", "Size": "SIZE"})
+    return 0
+
+
+IMAGES = Sub("images", "images [OPTIONS] [SERVICE...]", "List images used by the created containers", _images,
+             flags=(Flag("quiet", "q", help="Only display IDs"),
+                    Flag("format", kind="str", default="table", metavar="string",
+                         help="Format the output. Values: [table | json]")))
+
+
+def _build(s: Session, p: Parsed) -> int:
+    project = s.project(tuple(p.args))
+    buildable = [n for n in (p.args or project.services) if project.services[n].get("build")]
+    if buildable:
+        raise NotSupported("'mocker compose build'", BUILD_LATER)
+    return 0
+
+
+BUILD = Sub("build", "build [OPTIONS] [SERVICE...]", "Build or rebuild services", _build,
+            flags=(Flag("no-cache", help="Do not use cache when building the image"),
+                   Flag("pull", help="Always attempt to pull a newer version of the image"),
+                   Flag("quiet", "q", help="Don't print anything to STDOUT"),
+                   Flag("build-arg", kind="list", metavar="stringArray", help="Set build-time variables for services")))
+
+
+def _port(s: Session, p: Parsed) -> int:
+    raise NotSupported("'mocker compose port'", "published ports arrive with the networking milestone (issue #4)")
+
+
+PORT = Sub("port", "port [OPTIONS] SERVICE PRIVATE_PORT", "Print the public port for a port binding", _port,
+           min_args=2, max_args=2,
+           flags=(Flag("index", kind="int", default=0, metavar="int", help="Index of the container"),
+                  Flag("protocol", kind="str", default="tcp", metavar="string", help="tcp or udp")))
+
+
+def _subcommands() -> dict[str, Sub]:
+    from mocker.cli.compose_run import CP, EXEC, RUN, TOP
+
+    subs = (CONFIG, VERSION, UP, DOWN, CREATE, START, STOP, RESTART, PAUSE, UNPAUSE, KILL, RM, PS, LOGS, LS, WAIT,
+            PULL, PUSH, IMAGES, BUILD, PORT, RUN, EXEC, TOP, CP)
+    return {sub.name: sub for sub in subs}
+
+
+SUBCOMMANDS = _subcommands()
