@@ -219,6 +219,7 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
         sysctls=dict(opts.sysctls), platform=f"{image.os}/{image.architecture}", labels=labels,
         log_driver="none" if opts.log_driver == "none" else "k8s-file",
         log_path=str(store.paths.containers / cid / "ctr.log"), log_size_max=opts.log_max_size,
+        volatile_rootfs=opts.auto_remove,
     )
     now = time.time()
     record = ContainerRecord(

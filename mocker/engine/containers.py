@@ -119,7 +119,7 @@ def _prepare(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> None:
         return
     spec = spec_from_record(rec)
     if any(a.get("copy_up") and not a.get("copied") for a in rec.config.get("volumes") or []):
-        rootfs.mount_rootfs(rt.bundle_dir(rec.id), spec.rootfs_layers)
+        rootfs.mount_rootfs(rt.bundle_dir(rec.id), spec.rootfs_layers, volatile=spec.volatile_rootfs)
         _copy_up_volumes(store, rt, rec)
     rt.create(spec, exit_command=_exit_command(store, rec.id))
 
@@ -137,7 +137,7 @@ def _start_locked(store: Store, rec: ContainerRecord, *, restarting: bool = Fals
         cdb.update_state(store.db, rec.id, status="exited" if rec.started_at else "created", error=str(e),
                          exit_code=_exit_code_for(e))
         raise
-    config = dict(rec.config, manually_stopped=False)
+    config = dict(rec.config, manually_stopped=False, restart_in_progress=False)
     cdb.update_config(store.db, rec.id, config)
     now = time.time()
     cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=now, finished_at=None,
@@ -193,16 +193,19 @@ def kill(store: Store, name_or_id: str, signal: str | int = "KILL") -> Container
     return rec
 
 
-def _mark_stopped(store: Store, rec: ContainerRecord) -> None:
-    """A container the user stopped or killed is not restarted by its policy (Docker's HasBeenManuallyStopped)."""
-    cdb.update_config(store.db, rec.id, dict(rec.config, manually_stopped=True))
+def _mark_stopped(store: Store, rec: ContainerRecord, *, restarting: bool = False) -> None:
+    """A container the user stopped or killed is not restarted by its policy (Docker's HasBeenManuallyStopped).
+    ``restarting``: the stop is half of ``restart``, so ``--rm`` must not remove the container (as
+    Docker turns AutoRemove off for the duration of a restart)."""
+    cdb.update_config(store.db, rec.id, dict(rec.config, manually_stopped=True, restart_in_progress=restarting))
 
 
-def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: str | None = None) -> ContainerRecord:
+def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: str | None = None,
+         _restarting: bool = False) -> ContainerRecord:
     rec = get(store, name_or_id)
     if rec.status not in ("running", "paused", "restarting"):
         return rec
-    _mark_stopped(store, rec)
+    _mark_stopped(store, rec, restarting=_restarting)
     rt = runtime_for(store, _runtime_name(rec))
     opts = rec.config.get("options") or {}
     sig = _signal_number(signal or rec.config["spec"].get("stop_signal") or "SIGTERM")
@@ -264,7 +267,8 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
             if rec.status == "restarting":  # stopped while a restart was pending
                 cdb.update_state(store.db, rec.id, status="exited")
                 rec = rec.replace(status="exited")
-        if not restart_now and opts.get("auto_remove") and not _attached_waiter(store, rec.id):
+        if (not restart_now and opts.get("auto_remove") and not rec.config.get("restart_in_progress")
+                and not _attached_waiter(store, rec.id)):
             remove(store, rec.id, force=True, volumes_too=True)
             return rec
     if restart_now:
@@ -420,7 +424,7 @@ def wait(store: Store, name_or_id: str) -> int:
 
 
 def restart(store: Store, name_or_id: str, *, timeout: int | None = None, signal: str | None = None) -> None:
-    stop(store, name_or_id, timeout=timeout, signal=signal)
+    stop(store, name_or_id, timeout=timeout, signal=signal, _restarting=True)
     start(store, name_or_id)
 
 

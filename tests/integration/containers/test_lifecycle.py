@@ -252,3 +252,19 @@ def test_start_attach_twice_shows_output_each_time(mocker):
         r = mocker("start", "-a", "again", check=False)
         assert (r.returncode, r.stdout) == (2, "ran\n")
     assert mocker("logs", "again").stdout == "ran\nran\n"
+
+
+def test_restart_keeps_an_auto_remove_container_and_stop_removes_it(mocker):
+    # Docker turns AutoRemove off for the duration of `restart`.
+    cid = mocker("run", "-d", "--rm", "busybox", "sleep", "1000").stdout.strip()
+    mocker("restart", "-t", "0", cid)
+    assert inspect(mocker, cid)["State"]["Running"]
+    # --rm containers get a volatile overlay (no sync of the upper fs at unmount); a restart remounts it.
+    assert "volatile" in mocker("exec", cid, "cat", "/proc/mounts").stdout.splitlines()[0]
+    mocker("stop", "-t", "0", cid)
+    wait_for(lambda: mocker("ps", "-aq").stdout == "")
+
+
+def test_kept_container_rootfs_is_not_volatile(mocker):
+    cid = mocker("run", "-d", "busybox", "sleep", "1000").stdout.strip()
+    assert "volatile" not in mocker("exec", cid, "cat", "/proc/mounts").stdout.splitlines()[0]
