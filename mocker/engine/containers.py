@@ -77,10 +77,19 @@ def list_containers(store: Store, *, all_: bool = True) -> list[ContainerRecord]
 
 
 def _exit_command(store: Store, cid: str) -> list[str]:
-    return [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
+    """conmon does not let its exit command live long, so the cleanup must run detached. ``setsid -f``
+    (util-linux) detaches before Python starts, which saves a second interpreter start on every exit;
+    without it ``container cleanup`` re-spawns itself."""
+    import shutil
+
+    argv = [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
+    setsid, env = shutil.which("setsid"), shutil.which("env")
+    if setsid and env:
+        return [setsid, "-f", env, "MOCKER_CLEANUP_DETACHED=1", *argv]
+    return argv
 
 
-def _container_lock(store: Store, cid: str) -> Any:
+def container_lock(store: Store, cid: str) -> Any:
     """Serialises start and the exit command's cleanup of one container (a fast exit cannot overtake
     the start that is still recording "running")."""
     from mocker.store.locks import file_lock
@@ -90,12 +99,12 @@ def _container_lock(store: Store, cid: str) -> Any:
 
 def start(store: Store, name_or_id: str) -> ContainerRecord:
     rec = get(store, name_or_id)
-    with _container_lock(store, rec.id):
+    with container_lock(store, rec.id):
         return _start_locked(store, get(store, rec.id))
 
 
 def _start_for_restart(store: Store, container_id: str) -> None:
-    with _container_lock(store, container_id):
+    with container_lock(store, container_id):
         rec = cdb.get(store.db, container_id)
         if rec is None or rec.status != "restarting" or rec.config.get("manually_stopped"):
             if rec is not None and rec.status == "restarting":
@@ -234,7 +243,7 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
     """
     from mocker.engine import volumes
 
-    with _container_lock(store, container_id):
+    with container_lock(store, container_id):
         found = cdb.get(store.db, container_id)
         if found is None:
             raise ContainerNotFound(f"No such container: {container_id}")
@@ -366,6 +375,8 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
     import shutil
 
     shutil.rmtree(store.paths.containers / rec.id, ignore_errors=True)
+    for suffix in (".lock", ".attached"):   # a waiter on the unlinked file then finds no record
+        (store.paths.run / "locks" / f"{rec.id}{suffix}").unlink(missing_ok=True)
     return rec
 
 
@@ -436,7 +447,7 @@ def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdou
     the process started, for terminal size and signal forwarding.
     """
     rt = runtime_for(store, _runtime_name(rec))
-    with _container_lock(store, rec.id):
+    with container_lock(store, rec.id):
         # Under the lock a late cleanup of the previous run (conmon's, handed over) cannot tear down
         # the supervisor this run is about to attach to.
         _prepare(store, rt, rec)
@@ -444,7 +455,7 @@ def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdou
     def begin() -> None:
         from mocker.engine import health
 
-        with _container_lock(store, rec.id):
+        with container_lock(store, rec.id):
             pid = rt.start(rec.id)
             now = time.time()
             cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=now,
