@@ -94,6 +94,7 @@ COMMANDS: dict[str, str] = {
     "info": "mocker.cli.system:INFO",
     "system info": "mocker.cli.system:INFO",
     "system df": "mocker.cli.system:DF",
+    "system prune": "mocker.cli.system:PRUNE",
     # compose (its own global flags and subcommands: mocker.cli.compose)
     "compose": "mocker.cli.compose:COMPOSE",
     # volumes
@@ -140,5 +141,5 @@ UNSUPPORTED: dict[str, str] = {
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
     "container", "network", "build", "builder", "manifest", "events",
-    "system prune", "system events", "system service", "image build",
+    "system events", "system service", "image build",
 )
