@@ -141,7 +141,7 @@ def parse_volume(item: Any, where: str) -> dict[str, Any]:
         return ordered(out, MOUNT_ORDER)
     parts = str(item).split(":")
     if len(parts) == 1:
-        return {"type": "volume", "target": parts[0]}
+        return {"type": "volume", "target": parts[0], "volume": {}}
     if len(parts) > 3:
         raise InvalidArgument(f"{where}: invalid spec: {item}: too many colons")
     src, dst = parts[0], parts[1]
@@ -274,6 +274,9 @@ def _service(name: str, svc: dict[str, Any], project: Project) -> dict[str, Any]
         s["networks"] = {"default": None}
     if "restart" in s and s["restart"] is not None:
         s["restart"] = str(s["restart"])
+    for k in list(s):
+        if k.startswith("x-"):
+            s[k] = _sorted_deep(s[k])
     return ordered(s, SERVICE_ORDER)
 
 
@@ -335,12 +338,21 @@ def normalize(project: Project, *, services: tuple[str, ...] = ()) -> Project:
         res = {k: _resource(k, items[k], project.name, SECRET_ORDER) for k in sorted(items) if k in used}
         if res:
             out[kind] = res
-    for k, v in model.items():
+    for k in sorted(model):
         if k.startswith("x-"):
-            out[k] = v
+            out[k] = _sorted_deep(model[k])
     project.model = out
     project.disabled = disabled
     return project
+
+
+def _sorted_deep(v: Any) -> Any:
+    """Extensions are plain maps in compose-go: Go's encoder writes their keys sorted."""
+    if isinstance(v, dict):
+        return {k: _sorted_deep(v[k]) for k in sorted(v, key=str)}
+    if isinstance(v, list):
+        return [_sorted_deep(x) for x in v]
+    return v
 
 
 def _resource(key: str, spec: Any, project: str, order: tuple[str, ...]) -> dict[str, Any]:

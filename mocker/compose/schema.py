@@ -132,10 +132,14 @@ def validate(doc: dict[str, Any], filename: str) -> None:
         if not isinstance(svc, dict):
             raise InvalidArgument(f"services.{name} must be a mapping")
         _check_map(svc, SERVICE, f"services.{name}", fail)
-        for i, item in enumerate(svc.get("volumes") or []):
+        def items(key: str) -> list[Any]:
+            v = svc.get(key)
+            return v if isinstance(v, list) else []
+
+        for i, item in enumerate(items("volumes")):
             if not isinstance(item, str | dict):
                 fail(f"services.{name}.volumes.{i} must be a string")
-        for i, item in enumerate(svc.get("ports") or []):
+        for i, item in enumerate(items("ports")):
             if not isinstance(item, str | int | dict):
                 fail(f"services.{name}.ports.{i} must be a number, string or mapping")
         env = svc.get("environment")
