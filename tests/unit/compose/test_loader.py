@@ -260,7 +260,7 @@ services:
           create_host_path: true
       - type: volume
         target: /z
-        volume: {}
+        volume: {{}}
 networks:
   default:
     name: {os.path.basename(tmp_path).lower()}_default
