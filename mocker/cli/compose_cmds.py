@@ -70,7 +70,7 @@ def _attached(s: Session, store: Any, recs: list[ContainerRecord], shown: list[C
     from mocker.engine import containers
 
     printer = LogPrinter(s.ctx.stdout, color=color_enabled(s, no_color), prefix=not no_prefix,
-                         timestamps=timestamps)
+                         timestamps=timestamps, err=s.ctx.stderr)
     s.ctx.out("Attaching to " + ", ".join(L.short_name(r) for r in shown))
     exited: queue.Queue[ContainerRecord] = queue.Queue()
     # Log threads only for shown containers; the others are watched by polling.
@@ -105,7 +105,7 @@ def _attached(s: Session, store: Any, recs: list[ContainerRecord], shown: list[C
                 _stop_all(s, store, [r for r in recs if r.id in pending], timeout)
                 break
     except KeyboardInterrupt:
-        s.ctx.err("Gracefully stopping... (press Ctrl+C again to force)")
+        s.ctx.err("Gracefully Stopping... press Ctrl+C again to force")
         _stop_all(s, store, [r for r in recs if r.id in pending], timeout)
         return 130
     if exit_code_from:
@@ -218,7 +218,7 @@ DOWN = Sub(
 )
 
 
-def _selected(s: Session, p: Parsed, *, all_: bool = True) -> list[ContainerRecord]:
+def _selected(s: Session, p: Parsed, *, all_: bool = True, oneoff: bool | None = False) -> list[ContainerRecord]:
     from mocker.compose import orchestrator as orch
 
     name = s.project_name()
@@ -227,7 +227,7 @@ def _selected(s: Session, p: Parsed, *, all_: bool = True) -> list[ContainerReco
         for n in p.args:
             if n not in project.services and n not in project.disabled:
                 raise MockerError(f"no such service: {n}")
-    return orch.containers_of(s.ctx.store(), name, services=tuple(p.args), all_=all_)
+    return orch.containers_of(s.ctx.store(), name, services=tuple(p.args), all_=all_, oneoff=oneoff)
 
 
 def _verb(action: str, done: str, fn_name: str, states: tuple[str, ...] | None) -> Any:
@@ -338,7 +338,7 @@ PS_HEADERS = {"Name": "NAME", "Image": "IMAGE", "Command": "COMMAND", "Service":
 def _ps(s: Session, p: Parsed) -> int:
     from mocker.cli.output import print_formatted
 
-    recs = _selected(s, p)
+    recs = _selected(s, p, oneoff=None if p.all else False)
     wanted = set(p.status)
     for f in p.filter:
         key, _, value = f.partition("=")
@@ -349,7 +349,6 @@ def _ps(s: Session, p: Parsed) -> int:
         recs = [r for r in recs if r.status in wanted]
     elif not p.all:
         recs = [r for r in recs if r.status in ("running", "paused", "restarting")]
-    recs = [r for r in recs if r.labels.get("com.docker.compose.oneoff") != "True" or p.all]
     if p.services:
         seen: list[str] = []
         for r in recs:
@@ -393,7 +392,7 @@ def _logs(s: Session, p: Parsed) -> int:
         recs = [r for r in recs if r.labels.get("com.docker.compose.container-number") == str(p.index)]
     tail = None if p.tail in (None, "all") else int(p.tail)
     printer = LogPrinter(s.ctx.stdout, color=color_enabled(s, p.no_color), prefix=not p.no_log_prefix,
-                         timestamps=p.timestamps)
+                         timestamps=p.timestamps, err=s.ctx.stderr)
     threads = printer.follow(s.ctx.store(), recs, follow=p.follow, tail=tail,
                              since=parse_time(p.since) if p.since else None,
                              until=parse_time(p.until) if p.until else None)

@@ -20,8 +20,10 @@ _COLORS = ("36", "33", "32", "35", "34", "96", "93", "92", "95", "94")
 
 
 class LogPrinter:
-    def __init__(self, out: TextIO, *, color: bool, prefix: bool = True, timestamps: bool = False) -> None:
+    def __init__(self, out: TextIO, *, color: bool, prefix: bool = True, timestamps: bool = False,
+                 err: TextIO | None = None) -> None:
         self.out = out
+        self.err = err or out
         self.color = color
         self.prefix = prefix
         self.timestamps = timestamps
@@ -38,15 +40,17 @@ class LogPrinter:
     def _prefix(self, name: str) -> str:
         if not self.prefix:
             return ""
-        text = f"{name:<{self.width}}|"
+        text = f"{name:<{self.width}} | "      # compose's "%-*s | ", width = longest name + 1
         if self.color:
             text = f"\x1b[{self._colors.get(name, '36')}m{text}\x1b[0m"
-        return text + " "
+        return text
 
-    def line(self, name: str, text: str) -> None:
+    def line(self, name: str, text: str, *, stderr: bool = False) -> None:
+        """A container's stderr lines go to stderr, as Docker Compose's log consumer does."""
+        target = self.err if stderr else self.out
         with self.lock:
-            self.out.write(self._prefix(name) + text + "\n")
-            self.out.flush()
+            target.write(self._prefix(name) + text + "\n")
+            target.flush()
 
     def follow(self, store: Store, recs: list[ContainerRecord], *, follow: bool, tail: int | None = None,
                since: float | None = None, until: float | None = None,
@@ -84,7 +88,7 @@ class LogPrinter:
             for ln in read_logs(path, since=since, until=until, tail=tail, timestamps=self.timestamps,
                                 follow=follow, is_running=running):
                 data: Any = ln.output()
-                self.line(name, data.decode(errors="replace").rstrip("\n"))
+                self.line(name, data.decode(errors="replace").rstrip("\n"), stderr=ln.stream == "stderr")
             if on_exit is not None:
                 on_exit(rec)
         finally:

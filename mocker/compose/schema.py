@@ -117,6 +117,11 @@ def _check(v: Any, rule: Any, path: str, fail: Any) -> None:
         fail(f"{path} must be a {_NAMES[rule]}")
 
 
+def _list(svc: dict[str, Any], key: str) -> list[Any]:
+    v = svc.get(key)
+    return v if isinstance(v, list) else []
+
+
 def validate(doc: dict[str, Any], filename: str) -> None:
     """Raise InvalidArgument naming the file and the key path of the first problem."""
     def fail(msg: str) -> None:
@@ -132,14 +137,10 @@ def validate(doc: dict[str, Any], filename: str) -> None:
         if not isinstance(svc, dict):
             raise InvalidArgument(f"services.{name} must be a mapping")
         _check_map(svc, SERVICE, f"services.{name}", fail)
-        def items(key: str) -> list[Any]:
-            v = svc.get(key)
-            return v if isinstance(v, list) else []
-
-        for i, item in enumerate(items("volumes")):
+        for i, item in enumerate(_list(svc, "volumes")):
             if not isinstance(item, str | dict):
                 fail(f"services.{name}.volumes.{i} must be a string")
-        for i, item in enumerate(items("ports")):
+        for i, item in enumerate(_list(svc, "ports")):
             if not isinstance(item, str | int | dict):
                 fail(f"services.{name}.ports.{i} must be a number, string or mapping")
         env = svc.get("environment")

@@ -1,0 +1,255 @@
+"""``up``/``down``/``ps``/``logs`` on real containers: dependency conditions, idempotent ``up``,
+recreation of changed services only, scaling, volumes and project separation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from .conftest import Compose, labels_of
+
+TWO_SERVICES = """
+services:
+  db:
+    image: busybox
+    command: sh -c 'echo db ready > /data/state; echo db up; exec sleep 300'
+    volumes: [data:/data]
+    healthcheck:
+      test: ["CMD", "cat", "/data/state"]
+      interval: 1s
+      timeout: 2s
+      retries: 5
+    stop_grace_period: 1s
+  web:
+    image: busybox
+    command: sh -c 'echo "web sees $$(cat /data/state) $$GREETING"; exec sleep 300'
+    stop_grace_period: 1s
+    environment:
+      GREETING: ${GREETING:-hello}
+    volumes: [data:/data]
+    depends_on:
+      db:
+        condition: service_healthy
+volumes:
+  data:
+"""
+
+Mocker = Callable[..., subprocess.CompletedProcess[str]]
+SLEEPER = "services:\n  {name}:\n    image: busybox\n    command: sleep 300\n    stop_grace_period: 1s\n"
+
+
+def _ps(compose: Compose, *args: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in compose("ps", "--format", "json", *args).stdout.splitlines()]
+
+
+def _wait_log(compose: Compose, text: str, *args: str) -> str:
+    import time
+
+    deadline = time.monotonic() + 20
+    out = ""
+    while time.monotonic() < deadline:
+        out = compose("logs", *args).stdout
+        if text in out:
+            return out
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never appeared in the logs:\n{out}")
+
+
+def test_up_detached_waits_for_healthy_dependency_and_shares_the_volume(compose: Compose, project_dir: Path,
+                                                                        run_mocker: Mocker) -> None:
+    (project_dir / "compose.yaml").write_text(TWO_SERVICES)
+    up = compose("up", "-d")
+    err = up.stderr
+    # db is healthy before web starts, in Docker Compose's progress words.
+    assert err.index(" Container proj-db-1  Healthy") < err.index(" Container proj-web-1  Started")
+    assert ' Volume "proj_data"  Created' in err
+    rows = {r["Service"]: r for r in _ps(compose)}
+    assert set(rows) == {"db", "web"}
+    assert rows["db"]["Name"] == "proj-db-1" and rows["db"]["Health"] == "healthy"
+    assert rows["web"]["State"] == "running"
+    logs = _wait_log(compose, "web sees db ready hello")
+    # Lines carry the container's name without the project, padded to the longest, then "| ".
+    assert "web-1  | web sees db ready hello" in logs
+    assert "db-1   | db up" in logs
+    labels = labels_of(run_mocker, "proj-web-1")
+    assert labels["com.docker.compose.project"] == "proj"
+    assert labels["com.docker.compose.service"] == "web"
+    assert labels["com.docker.compose.container-number"] == "1"
+    assert labels["com.docker.compose.oneoff"] == "False"
+    assert labels["com.docker.compose.project.working_dir"] == str(project_dir)
+    assert labels["com.docker.compose.project.config_files"] == str(project_dir / "compose.yaml")
+    assert labels["com.docker.compose.depends_on"] == "db:service_healthy:false"
+    assert len(labels["com.docker.compose.config-hash"]) == 64
+    vol = json.loads(run_mocker("volume", "inspect", "proj_data").stdout)[0]
+    assert vol["Labels"]["com.docker.compose.project"] == "proj"
+    assert vol["Labels"]["com.docker.compose.volume"] == "data"
+
+
+def test_up_twice_changes_nothing_and_a_changed_service_alone_is_recreated(compose: Compose, project_dir: Path,
+                                                                           mocker_env: dict[str, str]) -> None:
+    (project_dir / "compose.yaml").write_text(TWO_SERVICES)
+    compose("up", "-d")
+    before = {r["Service"]: r["ID"] for r in _ps(compose)}
+    again = compose("up", "-d")
+    assert {r["Service"]: r["ID"] for r in _ps(compose)} == before
+    assert " Container proj-web-1  Running" in again.stderr
+    assert "Created" not in again.stderr and "Recreate" not in again.stderr
+    changed = compose("up", "-d", env={**mocker_env, "GREETING": "changed"})
+    after = {r["Service"]: r["ID"] for r in _ps(compose)}
+    assert after["db"] == before["db"]
+    assert after["web"] != before["web"]
+    assert " Container proj-web-1  Recreate" in changed.stderr
+    assert "web sees db ready changed" in _wait_log(compose, "changed", "web")
+    forced = compose("up", "-d", "--force-recreate", "db")
+    assert " Container proj-db-1  Recreate" in forced.stderr
+    assert {r["Service"]: r["ID"] for r in _ps(compose)}["db"] != before["db"]
+
+
+def test_down_removes_only_its_project_and_volumes_with_v(compose: Compose, project_dir: Path, tmp_path: Path,
+                                                         run_mocker: Mocker) -> None:
+    (project_dir / "compose.yaml").write_text(TWO_SERVICES)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "compose.yaml").write_text(SLEEPER.format(name="keep"))
+    compose("up", "-d")
+    compose("up", "-d", cwd=other)
+    plain = run_mocker("run", "-d", "--name", "outsider", "busybox", "sleep", "300").stdout.strip()
+    ls = compose("ls").stdout
+    assert "proj " in ls and "running(2)" in ls and "other" in ls
+    compose("down")
+    names = run_mocker("ps", "-a", "--format", "{{.Names}}").stdout.split()
+    assert sorted(names) == ["other-keep-1", "outsider"]
+    assert "proj_data" in run_mocker("volume", "ls", "-q").stdout.split()   # kept without -v
+    compose("up", "-d")
+    compose("down", "-v")
+    assert "proj_data" not in run_mocker("volume", "ls", "-q").stdout.split()
+    assert sorted(run_mocker("ps", "-a", "--format", "{{.Names}}").stdout.split()) == ["other-keep-1", "outsider"]
+    compose("down", cwd=other)
+    run_mocker("rm", "-f", plain)
+
+
+def test_scale_three_and_back_to_one(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "compose.yaml").write_text(SLEEPER.format(name="w"))
+    compose("up", "-d", "--scale", "w=3")
+    assert sorted(r["Name"] for r in _ps(compose)) == ["proj-w-1", "proj-w-2", "proj-w-3"]
+    compose("up", "-d", "--scale", "w=1")
+    assert [r["Name"] for r in _ps(compose)] == ["proj-w-1"]
+
+
+def test_create_creates_without_starting_then_start_stop_restart(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "compose.yaml").write_text(SLEEPER.format(name="w"))
+    compose("create")
+    assert _ps(compose) == []
+    assert [r["State"] for r in _ps(compose, "-a")] == ["created"]
+    compose("start")
+    assert [r["State"] for r in _ps(compose)] == ["running"]
+    compose("pause")
+    assert [r["State"] for r in _ps(compose)] == ["paused"]
+    compose("unpause")
+    compose("stop", "-t", "1")
+    assert [r["State"] for r in _ps(compose, "-a")] == ["exited"]
+    compose("restart", "-t", "1")
+    assert [r["State"] for r in _ps(compose)] == ["running"]
+    assert compose("ps", "--services").stdout == "w\n"
+    assert len(compose("ps", "-q").stdout.split()[0]) == 64
+    compose("kill")
+    compose("rm", "-f")
+    assert _ps(compose, "-a") == []
+
+
+def test_run_rm_exec_and_exit_codes(compose: Compose, project_dir: Path, run_mocker: Mocker) -> None:
+    (project_dir / "compose.yaml").write_text(
+        SLEEPER.format(name="w") + "    environment: [FROM_FILE=yes]\n")
+    out = compose("run", "--rm", "-e", "EXTRA=1", "w", "sh", "-c", "echo $FROM_FILE $EXTRA; exit 3", check=False)
+    assert out.returncode == 3
+    assert out.stdout == "yes 1\n"
+    assert run_mocker("ps", "-aq").stdout == ""      # --rm removed the one-off container
+    compose("up", "-d")
+    assert compose("exec", "-T", "w", "sh", "-c", "echo in $FROM_FILE").stdout == "in yes\n"
+    assert compose("exec", "-T", "w", "sh", "-c", "exit 4", check=False).returncode == 4
+    kept = compose("run", "--entrypoint", "echo", "w", "one-off")
+    assert kept.stdout == "one-off\n"
+    oneoff = [r for r in _ps(compose, "-a") if "-run-" in str(r["Name"])]
+    assert len(oneoff) == 1
+    assert labels_of(run_mocker, str(oneoff[0]["Name"]))["com.docker.compose.oneoff"] == "True"
+    compose("down")
+    assert run_mocker("ps", "-aq").stdout == ""      # down removes one-off containers too
+
+
+def test_attached_up_prefixes_output_and_exit_code_flags(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "compose.yaml").write_text("""
+services:
+  quick:
+    image: busybox
+    command: sh -c 'echo quick done; exit 7'
+  slow:
+    image: busybox
+    command: sh -c 'echo slow started; exec sleep 300'
+    stop_grace_period: 1s
+""")
+    out = compose("up", "--abort-on-container-exit", check=False)
+    assert out.returncode == 7
+    assert "Attaching to quick-1, slow-1" in out.stdout
+    assert "quick-1  | quick done" in out.stdout
+    assert "quick-1 exited with code 7" in out.stdout
+    assert "Aborting on container exit..." in out.stdout
+    assert {r["Service"]: r["State"] for r in _ps(compose, "-a")} == {"quick": "exited", "slow": "exited"}
+    out = compose("up", "--exit-code-from", "slow", "-t", "1", check=False)
+    assert out.returncode == 137
+    (project_dir / "compose.yaml").write_text(
+        "services:\n  a:\n    image: busybox\n    command: sh -c 'echo a; exit 0'\n"
+        "  b:\n    image: busybox\n    command: sh -c 'echo b; exit 2'\n")
+    out = compose("up", "--remove-orphans", check=False)
+    assert out.returncode == 0        # without --abort-on-container-exit, up waits for all and exits 0
+    assert "a-1  | a" in out.stdout and "b-1  | b" in out.stdout
+
+
+def test_completed_successfully_dependency_and_its_failure(compose: Compose, project_dir: Path,
+                                                           mocker_env: dict[str, str]) -> None:
+    (project_dir / "compose.yaml").write_text("""
+services:
+  migrate:
+    image: busybox
+    command: sh -c 'exit ${CODE:-0}'
+  app:
+    image: busybox
+    command: sleep 300
+    stop_grace_period: 1s
+    depends_on:
+      migrate:
+        condition: service_completed_successfully
+""")
+    compose("up", "-d")
+    assert {r["Service"]: r["State"] for r in _ps(compose, "-a")} == {"migrate": "exited", "app": "running"}
+    compose("down", "-t", "1")
+    failed = compose("up", "-d", env={**mocker_env, "CODE": "3"}, check=False)
+    assert failed.returncode == 1
+    assert 'service "migrate" didn\'t complete successfully: exit 3' in failed.stderr
+
+
+def test_profiles_and_unsupported_keys_are_refused_by_name(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "compose.yaml").write_text("""
+services:
+  base:
+    image: busybox
+    command: sleep 300
+    stop_grace_period: 1s
+  tools:
+    image: busybox
+    command: sleep 300
+    stop_grace_period: 1s
+    profiles: [debug]
+""")
+    compose("up", "-d")
+    assert [r["Service"] for r in _ps(compose)] == ["base"]
+    compose("--profile", "debug", "up", "-d")
+    assert sorted(r["Service"] for r in _ps(compose)) == ["base", "tools"]
+    compose("--profile", "debug", "down", "-t", "1")
+    (project_dir / "compose.yaml").write_text(
+        "services:\n  p:\n    image: busybox\n    ports: ['8080:80']\n")
+    out = compose("up", "-d", check=False)
+    assert out.returncode == 125
+    assert "services.p.ports is not supported by mocker" in out.stderr
+    assert _ps(compose, "-a") == []     # nothing was created
