@@ -39,6 +39,52 @@ class UpOptions:
     wait_timeout: float | None = None       # seconds for depends_on conditions (None: no limit)
 
 
+def in_parallel(store: Store, items: list[Any], fn: Callable[[Store, Any], Any]) -> list[Any]:
+    """``fn(store, item)`` for every item at once, each thread with its own store connection (SQLite
+    connections are per thread); Docker Compose starts and stops a service's containers in parallel.
+    The first error is raised after all have finished."""
+    if len(items) <= 1:
+        return [fn(store, it) for it in items]
+    import threading
+
+    results: list[Any] = [None] * len(items)
+    errors: list[BaseException] = []
+
+    def work(i: int, item: Any) -> None:
+        local = Store.open(str(store.paths.root))
+        try:
+            results[i] = fn(local, item)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(e)
+        finally:
+            local.close()
+
+    threads = [threading.Thread(target=work, args=(i, it)) for i, it in enumerate(items)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def levels(project: Project, names: list[str]) -> list[list[str]]:
+    """``names`` grouped so that each group depends only on earlier groups (started together)."""
+    done: set[str] = set()
+    out: list[list[str]] = []
+    rest = list(names)
+    while rest:
+        level = [n for n in rest
+                 if all(d in done or d not in rest for d in project.services[n].get("depends_on") or {})]
+        if not level:
+            raise InvalidArgument(f"dependency cycle detected among {', '.join(rest)}")
+        out.append(level)
+        done.update(level)
+        rest = [n for n in rest if n not in level]
+    return out
+
+
 def containers_of(store: Store, project: str, *, services: tuple[str, ...] = (), oneoff: bool | None = False,
                   all_: bool = True) -> list[ContainerRecord]:
     from mocker.engine import containers
@@ -176,7 +222,6 @@ def _remove(store: Store, rec: ContainerRecord, report: Report, *, timeout: int 
 
 def converge(store: Store, project: Project, opts: UpOptions, report: Report) -> list[ContainerRecord]:
     """``up``/``create``: returns the containers of the selected services, in start order."""
-    from mocker.engine import containers
 
     names = dependency_order(project, opts.services, with_deps=not opts.no_deps)
     for n in names:
@@ -193,52 +238,65 @@ def converge(store: Store, project: Project, opts: UpOptions, report: Report) ->
     _orphans(store, project, opts.remove_orphans, report)
     _default_network_notice(project, names, report)
     ensure_volumes(store, project, report)
-    result: list[ContainerRecord] = []
-    for n in names:
-        svc = project.services[n]
-        if opts.start:
+    planned: dict[str, list[ContainerRecord]] = {}
+    for level in levels(project, names):
+        for n in level:
+            planned[n] = _plan_service(store, project, n, opts, report)
+        if not opts.start:
+            continue
+        for n in level:
             wait_dependencies(store, project, n, report, timeout=opts.wait_timeout)
-        policy = opts.pull or svc.get("pull_policy") or "missing"
-        if policy == "if_not_present":
-            policy = "missing"
-        image = ensure_image(store, str(svc["image"]), policy, report, service=n)
-        want = replicas(svc, opts.scale, n)
-        want_hash = L.config_hash(svc)
-        existing = containers_of(store, project.name, services=(n,))
-        keep: list[ContainerRecord] = []
-        for rec in existing:
-            number = L.number_of(rec)
-            if number > want or number < 1:
-                _remove(store, rec, report)
-                continue
-            changed = rec.labels.get(L.CONFIG_HASH) != want_hash or rec.image_id != image.id
-            if (changed or opts.force_recreate) and not opts.no_recreate:
-                report(f" Container {rec.name}  Recreate")
-                _remove(store, rec, lambda _m: None, timeout=_stop_timeout(svc))
-                new = create_container(store, project, n, number, image, lambda _m: None)
-                report(f" Container {new.name}  Recreated")
-                keep.append(new)
-            else:
-                if opts.start and rec.status in LIVE:
-                    report(f" Container {rec.name}  Running")
-                keep.append(rec)
-        have = {L.number_of(r) for r in keep}
-        for number in range(1, want + 1):
-            if number not in have:
-                keep.append(create_container(store, project, n, number, image, report))
-        keep.sort(key=L.number_of)
-        if opts.start:
-            started = []
-            for rec in keep:
-                fresh = containers.get(store, rec.id)
-                if fresh.status not in LIVE:
-                    report(f" Container {fresh.name}  Starting")
-                    fresh = containers.start(store, fresh.id)
-                    report(f" Container {fresh.name}  Started")
-                started.append(fresh)
-            keep = started
-        result.extend(keep)
-    return result
+        todo = [r for n in level for r in planned[n]]
+        started = in_parallel(store, todo, lambda st, r: _start_one(st, r, report))
+        for n in level:
+            planned[n] = [r for r in started if r.labels.get(L.SERVICE) == n]
+    return [r for n in names for r in sorted(planned[n], key=L.number_of)]
+
+
+def _start_one(store: Store, rec: ContainerRecord, report: Report) -> ContainerRecord:
+    from mocker.engine import containers
+
+    fresh = containers.get(store, rec.id)
+    if fresh.status not in LIVE:
+        report(f" Container {fresh.name}  Starting")
+        fresh = containers.start(store, fresh.id)
+        report(f" Container {fresh.name}  Started")
+    return fresh
+
+
+def _plan_service(store: Store, project: Project, n: str, opts: UpOptions, report: Report) -> list[ContainerRecord]:
+    """One service's containers as the model wants them: kept, recreated, created or removed."""
+    svc = project.services[n]
+    policy = opts.pull or svc.get("pull_policy") or "missing"
+    if policy == "if_not_present":
+        policy = "missing"
+    image = ensure_image(store, str(svc["image"]), policy, report, service=n)
+    want = replicas(svc, opts.scale, n)
+    want_hash = L.config_hash(svc)
+    existing = containers_of(store, project.name, services=(n,))
+    keep: list[ContainerRecord] = []
+    for rec in existing:
+        number = L.number_of(rec)
+        if number > want or number < 1:
+            _remove(store, rec, report)
+            continue
+        changed = rec.labels.get(L.CONFIG_HASH) != want_hash or rec.image_id != image.id
+        if (changed or opts.force_recreate) and not opts.no_recreate:
+            report(f" Container {rec.name}  Recreate")
+            _remove(store, rec, lambda _m: None, timeout=_stop_timeout(svc))
+            new = create_container(store, project, n, number, image, lambda _m: None)
+            report(f" Container {new.name}  Recreated")
+            keep.append(new)
+        else:
+            if opts.start and rec.status in LIVE:
+                report(f" Container {rec.name}  Running")
+            keep.append(rec)
+    have = {L.number_of(r) for r in keep}
+    for number in range(1, want + 1):
+        if number not in have:
+            keep.append(create_container(store, project, n, number, image, report))
+    keep.sort(key=L.number_of)
+    return keep
 
 
 def _stop_timeout(svc: dict[str, Any]) -> int | None:
@@ -349,14 +407,17 @@ def down(store: Store, project: Project | None, project_name: str, report: Repor
 
     recs = containers_of(store, project_name, oneoff=None)
     known = set(project.services) | set(project.disabled) if project is not None else None
-    order = dependency_order(project, ()) if project is not None else []
-    rank = {n: i for i, n in enumerate(order)}
-    recs.sort(key=lambda r: -rank.get(r.labels.get(L.SERVICE, ""), -1))
+    groups = levels(project, list(project.services)) if project is not None else []
+    rank = {n: i for i, level in enumerate(groups) for n in level}
+    batches: dict[int, list[ContainerRecord]] = {}
     for rec in recs:
         orphan = known is not None and rec.labels.get(L.SERVICE) not in known
         if orphan and not remove_orphans and rec.labels.get(L.ONEOFF) != "True":
             continue
-        _remove(store, rec, report, timeout=timeout, volumes_too=True)
+        batches.setdefault(rank.get(rec.labels.get(L.SERVICE, ""), len(groups)), []).append(rec)
+    # Dependents first (reverse start order); containers of one level stop in parallel.
+    for key in sorted(batches, reverse=True):
+        in_parallel(store, batches[key], lambda st, r: _remove(st, r, report, timeout=timeout, volumes_too=True))
     if volumes:
         for v in vols.list_volumes(store):
             if dict(v.labels).get(L.PROJECT) != project_name:
