@@ -83,9 +83,8 @@ def _run(s: Session, p: Parsed) -> int:
     from mocker.engine import containers
     from mocker.engine.container_create import create
 
-    for what in ("publish", "volume", "label", "cap_add", "cap_drop"):
-        if p.values.get(what):
-            raise NotSupported(f"--{what.replace('_', '-')}", "not implemented for compose run yet")
+    if p.publish:
+        raise NotSupported("-p/--publish", "published ports arrive with the networking milestone (issue #4)")
     if p.build:
         raise NotSupported("--build", "image builds arrive with the build milestone (issue #5)")
     service = p.args[0]
@@ -96,6 +95,20 @@ def _run(s: Session, p: Parsed) -> int:
     if p.service_ports and svc.get("ports"):
         raise NotSupported("--service-ports", "published ports arrive with the networking milestone (issue #4)")
     svc.pop("ports", None)
+    if p.volume:
+        from mocker.compose.normalize import parse_volume
+
+        svc["volumes"] = [*(svc.get("volumes") or ()),
+                          *(parse_volume(_abs_source(v, project.working_dir), "run --volume") for v in p.volume)]
+        named = {m.get("source") for m in svc["volumes"] if m.get("type") == "volume" and m.get("source")}
+        missing = named - set(project.model.get("volumes") or {})
+        if missing:
+            raise MockerError(f"service uses undefined volume {sorted(missing)[0]}")
+    if p.label:
+        svc["labels"] = {**(svc.get("labels") or {}), **dict(lb.partition("=")[::2] for lb in p.label)}
+    if p.cap_add or p.cap_drop:
+        svc["cap_add"] = [*(svc.get("cap_add") or ()), *p.cap_add]
+        svc["cap_drop"] = [*(svc.get("cap_drop") or ()), *p.cap_drop]
     store = s.ctx.store()
     if not p.no_deps and svc.get("depends_on"):
         deps = tuple(d for d in orch.dependency_order(project, (service,)) if d != service)
@@ -152,6 +165,14 @@ RUN = Sub("run", "run [OPTIONS] SERVICE [COMMAND] [ARGS...]", "Run a one-off com
                  Flag("volume", "v", kind="list", metavar="stringArray", help="Bind mount a volume"),
                  Flag("workdir", "w", kind="str", metavar="string", help="Working directory inside the container"),
                  Flag("tty", "t", default=True, hidden=True, help="Allocate a pseudo-TTY")))
+
+
+def _abs_source(spec: str, workdir: str) -> str:
+    """``-v ./dir:/x`` is relative to the project directory, as in the compose file."""
+    src, colon, rest = spec.partition(":")
+    if colon and src.startswith((".", "~")):
+        return os.path.normpath(os.path.join(workdir, os.path.expanduser(src))) + ":" + rest
+    return spec
 
 
 def _no_tty(p: Parsed) -> Any:
