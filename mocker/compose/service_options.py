@@ -42,7 +42,6 @@ _UNSUPPORTED = {
     "storage_opt": "storage options are not implemented", "use_api_socket": "there is no engine API socket",
     "userns_mode": "user namespaces are not implemented", "uts": "UTS namespace modes are not implemented",
     "volume_driver": "mocker has only the local volume driver", "volumes_from": "volumes_from is not implemented",
-    "configs": "configs are not implemented", "secrets": "secrets are not implemented",
     "isolation": "isolation technologies are Windows-only",
 }
 
@@ -88,6 +87,27 @@ def _mount(m: dict[str, Any], project: Project, where: str) -> MountSpec:
                          tmpfs_size=ram_in_bytes(size, where) if size is not None else None,
                          tmpfs_mode=int(str(t["mode"]), 8) if t.get("mode") is not None else None)
     raise NotSupported(f"{where} type {kind}", "only bind, volume and tmpfs mounts are implemented")
+
+
+def _file_mounts(project: Project, svc: dict[str, Any], where: str) -> list[MountSpec]:
+    """``secrets``/``configs`` from files: read-only bind mounts, as Docker Compose does without swarm
+    (secrets at ``/run/secrets/<target>``, configs at ``/<source>`` unless a target is given)."""
+    out = []
+    for kind in ("secrets", "configs"):
+        defs = project.model.get(kind) or {}
+        for entry in svc.get(kind) or ():
+            src = entry["source"]
+            spec = defs.get(src) or {}
+            if not spec.get("file"):
+                raise NotSupported(f"{where}.{kind}: {src}", f"only {kind} from files are implemented")
+            if entry.get("uid") or entry.get("gid") or entry.get("mode") is not None:
+                raise NotSupported(f"{where}.{kind}: {src} uid/gid/mode", "ownership and mode of bind-mounted "
+                                                                        f"{kind} cannot be changed")
+            target = entry.get("target") or (f"/run/secrets/{src}" if kind == "secrets" else f"/{src}")
+            if kind == "secrets" and not target.startswith("/"):
+                target = f"/run/secrets/{target}"
+            out.append(MountSpec(type="bind", source=str(spec["file"]), target=target, read_only=True))
+    return out
 
 
 def _resources(svc: dict[str, Any]) -> Resources:
@@ -174,7 +194,8 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
         open_stdin=bool(svc.get("stdin_open")) if stdin_open is None else stdin_open,
         auto_remove=auto_remove,
         restart=restart,
-        mounts=tuple(_mount(m, project, f"{where}.volumes") for m in svc.get("volumes") or ()),
+        mounts=tuple([*(_mount(m, project, f"{where}.volumes") for m in svc.get("volumes") or ()),
+                      *_file_mounts(project, svc, where)]),
         tmpfs={p.split(":", 1)[0]: (p.split(":", 1)[1] if ":" in p else "") for p in svc.get("tmpfs") or ()},
         resources=_resources(svc),
         ulimits=tuple(Ulimit(name=k, soft=v["soft"], hard=v["hard"]) if isinstance(v, dict) else

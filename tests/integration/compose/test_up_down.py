@@ -253,3 +253,67 @@ services:
     assert out.returncode == 125
     assert "services.p.ports is not supported by mocker" in out.stderr
     assert _ps(compose, "-a") == []     # nothing was created
+
+
+def test_two_projects_up_at_once_stay_separate(compose: Compose, tmp_path: Path, run_mocker: Mocker,
+                                               mocker_env: dict[str, str]) -> None:
+    from tests.conftest import mocker_executable
+
+    dirs = []
+    for name in ("alpha", "beta"):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "compose.yaml").write_text(SLEEPER.format(name="svc") + "    volumes: [v:/v]\n"
+                                        + "    deploy: {replicas: 2}\nvolumes:\n  v: {}\n")
+        dirs.append(d)
+    procs = [subprocess.Popen([mocker_executable(), "compose", "up", "-d"], cwd=d, env=mocker_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in dirs]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    names = sorted(run_mocker("ps", "--format", "{{.Names}}").stdout.split())
+    assert names == ["alpha-svc-1", "alpha-svc-2", "beta-svc-1", "beta-svc-2"]
+    assert {"alpha_v", "beta_v"} <= set(run_mocker("volume", "ls", "-q").stdout.split())
+    # down by project name, from anywhere, without the compose file
+    compose("-p", "alpha", "down", "-v", cwd=tmp_path)
+    assert sorted(run_mocker("ps", "--format", "{{.Names}}").stdout.split()) == ["beta-svc-1", "beta-svc-2"]
+    assert "alpha_v" not in run_mocker("volume", "ls", "-q").stdout.split()
+
+
+def test_up_wait_returns_once_healthy(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "compose.yaml").write_text("""
+services:
+  h:
+    image: busybox
+    command: sh -c 'sleep 1; touch /tmp/ok; exec sleep 300'
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "test", "-e", "/tmp/ok"]
+      interval: 1s
+      retries: 10
+""")
+    out = compose("up", "-d", "--wait")
+    assert " Container proj-h-1  Healthy" in out.stderr
+    assert _ps(compose)[0]["Health"] == "healthy"
+
+
+def test_secrets_and_configs_from_files_are_mounted_read_only(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "pw.txt").write_text("s3cret\n")
+    (project_dir / "app.conf").write_text("conf=1\n")
+    (project_dir / "compose.yaml").write_text("""
+services:
+  s:
+    image: busybox
+    command: sh -c 'cat /run/secrets/pw /etc/app.conf; echo x > /run/secrets/pw || echo read-only'
+    secrets: [pw]
+    configs:
+      - source: conf
+        target: /etc/app.conf
+secrets:
+  pw: {file: ./pw.txt}
+configs:
+  conf: {file: ./app.conf}
+""")
+    out = compose("run", "--rm", "s")
+    assert out.stdout.splitlines()[:2] == ["s3cret", "conf=1"]
+    assert "read-only" in out.stdout
