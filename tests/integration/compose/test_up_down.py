@@ -8,6 +8,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .conftest import Compose, labels_of
 
 TWO_SERVICES = """
@@ -317,3 +319,24 @@ configs:
     out = compose("run", "--rm", "s")
     assert out.stdout.splitlines()[:2] == ["s3cret", "conf=1"]
     assert "read-only" in out.stdout
+
+
+@pytest.mark.registry
+def test_push_then_up_pulls_a_missing_image_and_images_lists_it(compose: Compose, project_dir: Path, registry: str,
+                                                                run_mocker: Mocker) -> None:
+    import uuid
+
+    image = f"{registry}/compose-test/{uuid.uuid4().hex[:8]}:v1"
+    run_mocker("tag", "busybox:latest", image)
+    (project_dir / "compose.yaml").write_text(
+        f"services:\n  s:\n    image: {image}\n    command: sleep 300\n    stop_grace_period: 1s\n")
+    pushed = compose("push")
+    assert " s Pushed" in pushed.stderr
+    run_mocker("rmi", image)
+    up = compose("up", "-d")
+    assert " s Pulled" in up.stderr
+    rows = compose("images").stdout.splitlines()
+    assert rows[0].split()[:3] == ["CONTAINER", "REPOSITORY", "TAG"]
+    assert rows[1].split()[:3] == ["proj-s-1", image.rpartition(":")[0], "v1"]
+    compose("down", "--rmi", "all")
+    assert image not in run_mocker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout
