@@ -36,8 +36,27 @@ GLOBAL_FLAGS = (
     Flag("dry-run", unsupported="dry runs are not implemented"),
     Flag("all-resources", unsupported="loading resources for unused services is not implemented"),
     Flag("verbose", hidden=True, help="Show more output"),
-    Flag("help", "h", help="Print usage"),
 )
+
+# Shown by ``mocker compose --help`` (the generic command help prints this summary); a test checks
+# that it names every subcommand of :data:`mocker.cli.compose_cmds.SUBCOMMANDS`.
+_COMMANDS = (
+    ("build", "Build or rebuild services"), ("config", "Parse, resolve and render compose file in canonical format"),
+    ("cp", "Copy files/folders between a service container and the local filesystem"),
+    ("create", "Creates containers for a service"), ("down", "Stop and remove containers, networks"),
+    ("exec", "Execute a command in a running container"), ("images", "List images used by the created containers"),
+    ("kill", "Force stop service containers"), ("logs", "View output from containers"),
+    ("ls", "List running compose projects"), ("pause", "Pause services"),
+    ("port", "Print the public port for a port binding"), ("ps", "List containers"),
+    ("pull", "Pull service images"), ("push", "Push service images"), ("restart", "Restart service containers"),
+    ("rm", "Removes stopped service containers"), ("run", "Run a one-off command on a service"),
+    ("start", "Start services"), ("stop", "Stop services"), ("top", "Display the running processes"),
+    ("unpause", "Unpause services"), ("up", "Create and start containers"),
+    ("version", "Show the Docker Compose version information"),
+    ("wait", "Block until containers of all (or specified) services stop."),
+)
+SUMMARY = ("Define and run multi-container applications with Docker Compose's files\n\nCommands:\n"
+           + "\n".join(f"  {n.ljust(9)}{text}" for n, text in _COMMANDS))
 
 
 class Sub:
@@ -109,20 +128,15 @@ class Session:
 
 
 def _compose_help() -> str:
-    from mocker.cli.compose_cmds import SUBCOMMANDS
-
-    lines = ["Usage:  mocker compose [OPTIONS] COMMAND", "", "Define and run multi-container applications", "",
-             "Options:", format_flags(GLOBAL_FLAGS), "", "Commands:"]
-    width = max(len(n) for n in SUBCOMMANDS)
-    lines += [f"  {n.ljust(width)}  {s.summary}" for n, s in sorted(SUBCOMMANDS.items())]
-    lines += ["", "Run 'mocker compose COMMAND --help' for more information on a command."]
-    return "\n".join(lines)
+    return "\n".join(["Usage:  mocker compose [OPTIONS] COMMAND", "", SUMMARY, "", "Options:",
+                      format_flags(GLOBAL_FLAGS), "",
+                      "Run 'mocker compose COMMAND --help' for more information on a command."])
 
 
 def _main(ctx: Context, p: Parsed) -> int:
     from mocker.cli.compose_cmds import SUBCOMMANDS
 
-    if p.help or not p.args:
+    if not p.args:
         ctx.out(_compose_help())
         return 0
     if p.ansi not in ("never", "always", "auto"):
@@ -151,7 +165,7 @@ def _main(ctx: Context, p: Parsed) -> int:
     return int(sub.handler(session, parsed) or 0)
 
 
-COMPOSE = Command(name="compose", usage="compose [OPTIONS] COMMAND", summary="Docker Compose",
+COMPOSE = Command(name="compose", usage="compose [OPTIONS] COMMAND", summary=SUMMARY,
                   handler=_main, flags=GLOBAL_FLAGS, interspersed=False)
 
 

@@ -54,7 +54,7 @@ def _up(s: Session, p: Parsed) -> int:
         if p.wait:
             orch.wait_healthy_or_running(store, recs, s.report, float(p.wait_timeout) if p.wait_timeout else None)
         return 0
-    names = tuple(p.attach) or tuple(project.services)
+    names = tuple(p.attach) or tuple(n for n, svc in project.services.items() if svc.get("attach") is not False)
     shown = [r for r in recs if r.labels.get("com.docker.compose.service") in names
              and r.labels.get("com.docker.compose.service") not in p.no_attach]
     return _attached(s, store, recs, shown, abort=p.abort_on_container_exit, exit_code_from=p.exit_code_from,
@@ -236,7 +236,10 @@ def _verb(action: str, done: str, fn_name: str, states: tuple[str, ...] | None) 
 
         store = s.ctx.store()
         failed = 0
-        for rec in _selected(s, p):
+        recs = _selected(s, p)
+        if fn_name == "restart" and p.args and not p.no_deps:
+            recs += _restart_dependents(s, p.args)
+        for rec in recs:
             if states is not None and rec.status not in states:
                 continue
             s.report(f" Container {rec.name}  {action}")
@@ -256,6 +259,16 @@ def _verb(action: str, done: str, fn_name: str, states: tuple[str, ...] | None) 
             s.report(f" Container {rec.name}  {done}")
         return failed
     return handler
+
+
+def _restart_dependents(s: Session, services: list[str]) -> list[ContainerRecord]:
+    """Services that declare ``depends_on: {<restarted>: {restart: true}}`` restart with it."""
+    from mocker.compose import orchestrator as orch
+
+    project = s.project()
+    extra = [n for n, svc in project.services.items() if n not in services
+             and any(spec.get("restart") and d in services for d, spec in (svc.get("depends_on") or {}).items())]
+    return orch.containers_of(s.ctx.store(), project.name, services=tuple(extra)) if extra else []
 
 
 _TIMEOUT = Flag("timeout", "t", kind="int", metavar="int", help="Specify a shutdown timeout in seconds")

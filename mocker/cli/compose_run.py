@@ -116,7 +116,8 @@ def _run(s: Session, p: Parsed) -> int:
         orch.wait_dependencies(store, project, service, s.report)
     policy = p.pull or svc.get("pull_policy") or "missing"
     image = orch.ensure_image(store, str(svc["image"]), "missing" if policy == "if_not_present" else policy,
-                              s.report, service=service)
+                              s.report, service=service, buildable=bool(svc.get("build")),
+                              platform=svc.get("platform"))
     name = p.name or L.oneoff_name(project.name, service)
     labels = orch._labels(project, service, svc, 1, image.id, oneoff=True)
     tty = not _no_tty(p) and _stdin_tty(s) and not p.detach

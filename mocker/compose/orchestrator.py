@@ -165,19 +165,23 @@ def ensure_volumes(store: Store, project: Project, report: Report) -> None:
         report(f' Volume "{name}"  Created')
 
 
-def ensure_image(store: Store, image: str, policy: str, report: Report, *, service: str) -> Any:
+def ensure_image(store: Store, image: str, policy: str, report: Report, *, service: str,
+                 buildable: bool = False, platform: str | None = None) -> Any:
+    """The service's image: local, or pulled per ``pull_policy``. A service with ``build:`` whose image
+    is missing would be built by Docker Compose: that waits for the build milestone, said plainly."""
     from mocker.engine.distribution import pull
     from mocker.engine.images import find_image, get_image
+    from mocker.errors import NotSupported
 
     rec = find_image(store, image)
-    if policy in ("build",):
-        raise MockerError(f"service {service}: pull_policy build needs the build milestone (issue #5)")
+    if policy == "build" or (buildable and rec is None):
+        raise NotSupported(f"services.{service}.build", "image builds arrive with the build milestone (issue #5)")
     if rec is not None and policy not in ("always",):
         return rec
     if policy == "never" and rec is None:
         raise NotFound(f"No such image: {image}")
     report(f" {service} Pulling")
-    pull(store, image)
+    pull(store, image, platform=platform)
     report(f" {service} Pulled")
     return get_image(store, image)
 
@@ -239,18 +243,38 @@ def converge(store: Store, project: Project, opts: UpOptions, report: Report) ->
     _default_network_notice(project, names, report)
     ensure_volumes(store, project, report)
     planned: dict[str, list[ContainerRecord]] = {}
+    changed: set[str] = set()           # services whose containers were created or recreated
     for level in levels(project, names):
         for n in level:
+            before = {r.id for r in containers_of(store, project.name, services=(n,))}
             planned[n] = _plan_service(store, project, n, opts, report)
+            if {r.id for r in planned[n]} - before:
+                changed.add(n)
         if not opts.start:
             continue
         for n in level:
             wait_dependencies(store, project, n, report, timeout=opts.wait_timeout)
+            _restart_for_dependencies(store, project, n, planned[n], changed, report)
         todo = [r for n in level for r in planned[n]]
         started = in_parallel(store, todo, lambda st, r: _start_one(st, r, report))
         for n in level:
             planned[n] = [r for r in started if r.labels.get(L.SERVICE) == n]
     return [r for n in names for r in sorted(planned[n], key=L.number_of)]
+
+
+def _restart_for_dependencies(store: Store, project: Project, name: str, recs: list[ContainerRecord],
+                              changed: set[str], report: Report) -> None:
+    """``depends_on: {db: {restart: true}}``: a running container restarts when its dependency changed."""
+    from mocker.engine import containers
+
+    deps = project.services[name].get("depends_on") or {}
+    if not any(spec.get("restart") and d in changed for d, spec in deps.items()):
+        return
+    for rec in recs:
+        if containers.get(store, rec.id).status in LIVE:
+            report(f" Container {rec.name}  Restarting")
+            containers.restart(store, rec.id, timeout=_stop_timeout(project.services[name]))
+            report(f" Container {rec.name}  Started")
 
 
 def _start_one(store: Store, rec: ContainerRecord, report: Report) -> ContainerRecord:
@@ -270,7 +294,8 @@ def _plan_service(store: Store, project: Project, n: str, opts: UpOptions, repor
     policy = opts.pull or svc.get("pull_policy") or "missing"
     if policy == "if_not_present":
         policy = "missing"
-    image = ensure_image(store, str(svc["image"]), policy, report, service=n)
+    image = ensure_image(store, str(svc["image"]), policy, report, service=n, buildable=bool(svc.get("build")),
+                         platform=svc.get("platform"))
     want = replicas(svc, opts.scale, n)
     want_hash = L.config_hash(svc)
     existing = containers_of(store, project.name, services=(n,))

@@ -110,6 +110,46 @@ def _file_mounts(project: Project, svc: dict[str, Any], where: str) -> list[Moun
     return out
 
 
+_DEPLOY_OK = {"replicas", "resources", "restart_policy"}
+
+
+def _check_deploy(svc: dict[str, Any], where: str) -> None:
+    """``deploy`` keys that mean something without swarm are honoured; the others are refused by name."""
+    deploy = svc.get("deploy") or {}
+    for key, value in deploy.items():
+        if key == "mode" and value in ("replicated", None):
+            continue
+        if key not in _DEPLOY_OK and value not in (None, {}, []):
+            raise NotSupported(f"{where}.deploy.{key}", "swarm deployment settings need a cluster")
+    res = deploy.get("resources") or {}
+    for key in res.get("limits") or {}:
+        if key not in ("cpus", "memory", "pids"):
+            raise NotSupported(f"{where}.deploy.resources.limits.{key}", "only cpus, memory and pids limits are "
+                                                                        "implemented")
+    for key in res.get("reservations") or {}:
+        if key != "memory":
+            raise NotSupported(f"{where}.deploy.resources.reservations.{key}", "only memory reservations are "
+                                                                              "implemented")
+    rp = deploy.get("restart_policy") or {}
+    for key in rp:
+        if key not in ("condition", "max_attempts"):
+            raise NotSupported(f"{where}.deploy.restart_policy.{key}", "restart delays and windows are not "
+                                                                       "implemented")
+
+
+def _deploy_restart(svc: dict[str, Any]) -> str | None:
+    """``deploy.restart_policy`` as a container restart policy (Docker Compose maps it the same way)."""
+    rp = (svc.get("deploy") or {}).get("restart_policy")
+    if not rp:
+        return None
+    cond = rp.get("condition") or "any"
+    if cond == "none":
+        return "no"
+    if cond == "on-failure":
+        return f"on-failure:{rp['max_attempts']}" if rp.get("max_attempts") else "on-failure"
+    return "always"
+
+
 def _resources(svc: dict[str, Any]) -> Resources:
     limits = (((svc.get("deploy") or {}).get("resources") or {}).get("limits")) or {}
     reservations = (((svc.get("deploy") or {}).get("resources") or {}).get("reservations")) or {}
@@ -175,7 +215,8 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
     if sec_opts:
         raise NotSupported(f"{where}.security_opt", "security options from compose files are not implemented")
     networks = _networking(name, svc)
-    restart = RestartPolicy() if oneoff else _restart(svc.get("restart"))
+    _check_deploy(svc, where)
+    restart = RestartPolicy() if oneoff else _restart(svc.get("restart") or _deploy_restart(svc))
     return ContainerCreateOptions(
         image=str(svc["image"]),
         name=container_name,

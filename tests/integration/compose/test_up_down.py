@@ -340,3 +340,37 @@ def test_push_then_up_pulls_a_missing_image_and_images_lists_it(compose: Compose
     assert rows[1].split()[:3] == ["proj-s-1", image.rpartition(":")[0], "v1"]
     compose("down", "--rmi", "all")
     assert image not in run_mocker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout
+
+
+def test_dependency_restart_true_restarts_the_dependent(compose: Compose, project_dir: Path,
+                                                        mocker_env: dict[str, str]) -> None:
+    (project_dir / "compose.yaml").write_text("""
+services:
+  db:
+    image: busybox
+    command: sleep 300
+    stop_grace_period: 1s
+    environment: [V=${V:-1}]
+  app:
+    image: busybox
+    command: sleep 300
+    stop_grace_period: 1s
+    depends_on:
+      db: {condition: service_started, restart: true}
+""")
+    compose("up", "-d")
+    started = {r["Service"]: r["ID"] for r in _ps(compose)}
+    out = compose("up", "-d", env={**mocker_env, "V": "2"})
+    assert " Container proj-db-1  Recreate" in out.stderr
+    assert " Container proj-app-1  Restarting" in out.stderr
+    assert {r["Service"]: r["ID"] for r in _ps(compose)}["app"] == started["app"]   # restarted, not recreated
+    restarted = compose("restart", "-t", "1", "db")
+    assert " Container proj-app-1  Restarting" in restarted.stderr
+
+
+def test_swarm_only_deploy_keys_are_refused_by_name(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "compose.yaml").write_text(
+        "services:\n  s:\n    image: busybox\n    deploy:\n      placement: {constraints: [node.role==manager]}\n")
+    out = compose("up", "-d", check=False)
+    assert out.returncode == 125
+    assert "Error: services.s.deploy.placement is not supported by mocker" in out.stderr
