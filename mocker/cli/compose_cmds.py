@@ -43,6 +43,9 @@ def _up(s: Session, p: Parsed) -> int:
     if p.exit_code_from and p.exit_code_from not in project.services:
         raise MockerError(f"no such service: {p.exit_code_from}")
     store = s.ctx.store()
+    import time
+
+    running_before = {r.id: time.time() for r in orch.containers_of(store, project.name, all_=False)}
     opts = orch.UpOptions(services=tuple(p.args), no_deps=p.no_deps, force_recreate=p.force_recreate,
                           no_recreate=p.no_recreate, start=not p.no_start, scale=_scale(p.scale), pull=p.pull,
                           remove_orphans=p.remove_orphans, quiet_pull=p.quiet_pull,
@@ -58,12 +61,13 @@ def _up(s: Session, p: Parsed) -> int:
     shown = [r for r in recs if r.labels.get("com.docker.compose.service") in names
              and r.labels.get("com.docker.compose.service") not in p.no_attach]
     return _attached(s, store, recs, shown, abort=p.abort_on_container_exit, exit_code_from=p.exit_code_from,
-                     no_color=p.no_color, no_prefix=p.no_log_prefix, timestamps=p.timestamps, timeout=p.timeout)
+                     no_color=p.no_color, no_prefix=p.no_log_prefix, timestamps=p.timestamps, timeout=p.timeout,
+                     since_of=running_before)
 
 
 def _attached(s: Session, store: Any, recs: list[ContainerRecord], shown: list[ContainerRecord], *, abort: bool,
               exit_code_from: str | None, no_color: bool, no_prefix: bool, timestamps: bool,
-              timeout: int | None) -> int:
+              timeout: int | None, since_of: dict[str, float] | None = None) -> int:
     """``up`` without ``-d``: the containers' output prefixed per container until they exit."""
     from mocker.compose import labels as L
     from mocker.compose.log_printer import LogPrinter
@@ -74,7 +78,7 @@ def _attached(s: Session, store: Any, recs: list[ContainerRecord], shown: list[C
     s.ctx.out("Attaching to " + ", ".join(L.short_name(r) for r in shown))
     exited: queue.Queue[ContainerRecord] = queue.Queue()
     # Log threads only for shown containers; the others are watched by polling.
-    printer.follow(store, shown, follow=True, since=None, on_exit=exited.put)
+    printer.follow(store, shown, follow=True, since=None, on_exit=exited.put, since_of=since_of)
     pending = {r.id for r in recs}
     shown_ids = {r.id for r in shown}
     first_code: int | None = None

@@ -58,13 +58,17 @@ def _check_name(name: str) -> str:
     return name
 
 
-def discover(cwd: str) -> list[str]:
+def discover(cwd: str, warn: Callable[[str], None] | None = None) -> list[str]:
     """The first directory from ``cwd`` upwards that holds a compose file, with its override."""
     d = os.path.abspath(cwd)
     while True:
         found = [n for n in SUPPORTED_NAMES if os.path.isfile(os.path.join(d, n))]
         if found:
             files = [os.path.join(d, found[0])]
+            if len(found) > 1 and warn is not None:
+                warn("Found multiple config files with supported names: "
+                     + ", ".join(os.path.join(d, n) for n in found))
+                warn(f"Using {files[0]}")
             over = [n for n in OVERRIDE_NAMES if os.path.isfile(os.path.join(d, n))]
             if over:
                 files.append(os.path.join(d, over[0]))
@@ -308,7 +312,7 @@ def load(opts: LoadOptions, warn: Callable[[str], None] | None = None) -> Projec
     if files:
         files = [f if f == "-" else _abs(cwd, f) for f in files]
     else:
-        files = discover(cwd)
+        files = discover(cwd, warn)
     first = files[0]
     workdir = _abs(cwd, opts.project_directory) if opts.project_directory else (
         cwd if first == "-" else os.path.dirname(first))

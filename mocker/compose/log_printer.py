@@ -54,12 +54,16 @@ class LogPrinter:
 
     def follow(self, store: Store, recs: list[ContainerRecord], *, follow: bool, tail: int | None = None,
                since: float | None = None, until: float | None = None,
-               on_exit: Callable[[ContainerRecord], None] | None = None) -> list[threading.Thread]:
-        """One thread per container; ``on_exit`` is called when a followed container's log ends."""
+               on_exit: Callable[[ContainerRecord], None] | None = None,
+               since_of: dict[str, float] | None = None) -> list[threading.Thread]:
+        """One thread per container; ``on_exit`` is called when a followed container's log ends.
+        ``since_of`` gives single containers their own start (``up`` shows only new output of
+        containers that were already running, as attaching does)."""
         self.register([L.short_name(r) for r in recs])
         threads = []
         for rec in recs:
-            t = threading.Thread(target=self._pump, args=(store, rec, follow, tail, since, until, on_exit),
+            start = (since_of or {}).get(rec.id, since)
+            t = threading.Thread(target=self._pump, args=(store, rec, follow, tail, start, until, on_exit),
                                  daemon=True)
             t.start()
             threads.append(t)
