@@ -244,14 +244,15 @@ def converge(store: Store, project: Project, opts: UpOptions, report: Report) ->
     ensure_volumes(store, project, report)
     planned: dict[str, list[ContainerRecord]] = {}
     changed: set[str] = set()           # services whose containers were created or recreated
-    for level in levels(project, names):
+    groups = levels(project, names)
+    # Docker Compose's order: create (or recreate) everything first, then start level by level.
+    for level in groups:
         for n in level:
             before = {r.id for r in containers_of(store, project.name, services=(n,))}
             planned[n] = _plan_service(store, project, n, opts, report)
             if {r.id for r in planned[n]} - before:
                 changed.add(n)
-        if not opts.start:
-            continue
+    for level in groups if opts.start else []:
         for n in level:
             wait_dependencies(store, project, n, report, timeout=opts.wait_timeout)
             _restart_for_dependencies(store, project, n, planned[n], changed, report)

@@ -374,3 +374,14 @@ def test_swarm_only_deploy_keys_are_refused_by_name(compose: Compose, project_di
     out = compose("up", "-d", check=False)
     assert out.returncode == 125
     assert "Error: services.s.deploy.placement is not supported by mocker" in out.stderr
+
+
+def test_logs_tail_no_prefix_and_stderr(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "compose.yaml").write_text(
+        "services:\n  s:\n    image: busybox\n    command: sh -c 'echo one; echo two; echo oops >&2'\n")
+    compose("up", "--abort-on-container-exit")
+    out = compose("logs", "--no-log-prefix", "--tail", "1", "s")
+    assert out.stdout == "" and out.stderr == "oops\n"      # the last line, on the stream it was written to
+    full = compose("logs", "--no-color")
+    assert full.stdout == "s-1  | one\ns-1  | two\n"
+    assert full.stderr == "s-1  | oops\n"
