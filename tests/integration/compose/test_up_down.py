@@ -350,7 +350,8 @@ services:
     image: busybox
     command: sleep 300
     stop_grace_period: 1s
-    environment: [V=${V:-1}]
+    environment:
+      V: ${V:-1}
   app:
     image: busybox
     command: sleep 300
