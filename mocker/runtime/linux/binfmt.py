@@ -54,6 +54,13 @@ def _read(path: str) -> str | None:
         return None
 
 
+def _listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
 def _handler_state(handler: str, binfmt_dir: str) -> tuple[bool, bool]:
     """(registered and enabled, has the F flag)."""
     text = _read(os.path.join(binfmt_dir, handler))
@@ -79,11 +86,13 @@ def _try_enable(handler: str, binfmt_dir: str) -> str | None:
     if os.geteuid() != 0:
         return "not running as root"
     if not os.path.exists(os.path.join(_DEFINITIONS_DIR, handler)):
-        return f"{_DEFINITIONS_DIR}/{handler} does not exist (qemu-user-static is not installed)"
+        installed = any(n.startswith("qemu-") for n in _listdir(_DEFINITIONS_DIR))
+        return (f"qemu-user-static has no {handler}" if installed
+                else f"{_DEFINITIONS_DIR}/{handler} does not exist (qemu-user-static is not installed)")
     tool = shutil.which("update-binfmts")
     if tool is None:
         return "update-binfmts (binfmt-support) is not installed"
-    if not os.path.exists(os.path.join(binfmt_dir, "register")):
+    if binfmt_dir == BINFMT_DIR and not os.path.exists(os.path.join(binfmt_dir, "register")):
         mount = shutil.which("mount") or "/bin/mount"
         done = subprocess.run([mount, "-t", "binfmt_misc", "binfmt_misc", binfmt_dir],  # noqa: S603
                               capture_output=True, text=True, check=False)
@@ -123,8 +132,10 @@ def ensure_can_run(platform: str, *, binfmt_dir: str = BINFMT_DIR) -> None:
     enabled, fix_binary = _handler_state(handler, binfmt_dir)
     if enabled and fix_binary:
         return
-    why = _try_enable(handler, binfmt_dir)
-    enabled, fix_binary = _handler_state(handler, binfmt_dir)
+    why = None
+    if not enabled:  # enabling cannot add a missing F flag: that needs the handler re-registered
+        why = _try_enable(handler, binfmt_dir)
+        enabled, fix_binary = _handler_state(handler, binfmt_dir)
     if enabled and fix_binary:
         return
     if enabled:
