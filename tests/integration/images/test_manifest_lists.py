@@ -101,10 +101,25 @@ def test_push_purge_removes_the_local_list_only(cli, platform_images, registry):
     assert cli("image", "inspect", images["arm64"]).code == 0  # the images stay
 
 
-def test_insecure_flag_reaches_the_registry(cli, platform_images, registry):
+
+def test_add_all_entries_of_a_remote_list_and_remote_verbose_inspect(cli, platform_images, registry):
     repo = f"{registry}/{unique_repo()}"
-    images = platform_images(repo, ("amd64",))
-    assert cli("manifest", "create", "--insecure", f"{repo}:i", images["amd64"]).code == 0
-    assert cli("manifest", "push", "--insecure", f"{repo}:i").code == 0
-    r = cli("manifest", "inspect", "--insecure", f"{repo}:amd64")
-    assert r.code == 1 and r.err == f"Error: no such manifest: {repo}:amd64\n"  # only the list was pushed
+    images = platform_images(repo, ("amd64", "arm64", "s390x"))
+    assert cli("manifest", "create", f"{repo}:src", *images.values()).code == 0
+    pushed = cli("manifest", "push", "--purge", f"{repo}:src").out.strip()
+    verbose = json.loads(cli("manifest", "inspect", "-v", f"{repo}:src").out)
+    assert [v["Ref"].rsplit("@", 1)[0] for v in verbose] == [f"{repo}:src"] * 3
+    assert [v["Descriptor"]["platform"]["architecture"] for v in verbose] == ["amd64", "arm64", "s390x"]
+
+    assert cli("manifest", "create", f"{repo}:one", images["amd64"]).code == 0
+    one = cli("manifest", "add", "--arch", "s390x", f"{repo}:one", f"{repo}@{pushed}")  # one entry of the list
+    assert one.code == 0, one.err
+    doc = json.loads(cli("manifest", "inspect", f"{repo}:one").out)
+    assert [e["digest"] for e in doc["manifests"]] == [verbose[0]["Descriptor"]["digest"],
+                                                      verbose[2]["Descriptor"]["digest"]]
+    assert cli("manifest", "create", f"{repo}:all", images["amd64"]).code == 0
+    assert cli("manifest", "add", "--all", f"{repo}:all", f"{repo}:src").code == 0
+    doc = json.loads(cli("manifest", "inspect", f"{repo}:all").out)
+    assert len(doc["manifests"]) == 3  # amd64 was there already: kept once
+    listed = cli("manifest", "create", f"{repo}:bad", f"{repo}:src")
+    assert (listed.code, listed.err) == (1, f"Error: {repo}:src is a manifest list\n")
