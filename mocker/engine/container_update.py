@@ -49,7 +49,7 @@ def update(store: Store, name_or_id: str, opts: ContainerUpdateOptions) -> list[
 
     rec = containers.get(store, name_or_id)
     _check_request(opts)
-    with containers._container_lock(store, rec.id):
+    with containers.container_lock(store, rec.id):
         rec = containers.get(store, rec.id)
         if rec.status in ("removing", "dead"):
             raise _cannot_update(rec.id, 'container is marked for removal and cannot be "update"')

@@ -119,6 +119,7 @@ class ContainerSpec:
     log_driver: str = "k8s-file"        # "k8s-file" (json-file is read the same way), "none"
     log_path: str = ""
     log_size_max: int | None = None
+    volatile_rootfs: bool = False       # the upper dir dies with the container (--rm): no sync at unmount
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -162,7 +162,7 @@ class LinuxRuntime:
         made_bundle = not os.path.isdir(bundle)
         os.makedirs(bundle, mode=0o700, exist_ok=True)
         try:
-            merged = rootfs.mount_rootfs(bundle, spec.rootfs_layers)
+            merged = rootfs.mount_rootfs(bundle, spec.rootfs_layers, volatile=spec.volatile_rootfs)
             cgroups_path = f"{self._cgroup_parent}/{spec.id}"
             builder = self._spec_builder or _default_builder()
             config = builder(spec, rootfs=merged, cgroups_path=cgroups_path)
@@ -181,6 +181,7 @@ class LinuxRuntime:
                 "log_driver": spec.log_driver, "log_path": "" if spec.log_driver == "none" else log_path,
                 "log_size_max": spec.log_size_max, "exit_command": list(exit_command),
                 "cgroups_path": cgroups_path, "layers": list(spec.rootfs_layers), "platform": spec.platform,
+                "volatile": spec.volatile_rootfs,
             }
             _write_json(os.path.join(bundle, "launch.json"), launch)
         except BaseException:
@@ -279,7 +280,7 @@ class LinuxRuntime:
         bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
         self._oci(launch["runtime"]).delete(container_id)
         cgroups.remove_leftovers(launch["cgroups_path"])
-        rootfs.mount_rootfs(bundle, launch["layers"])
+        rootfs.mount_rootfs(bundle, launch["layers"], volatile=bool(launch.get("volatile")))
         for stale in ("attach", "ctl", "winsz"):  # the last supervisor's endpoints; conmon makes new ones
             _remove(os.path.join(bundle, stale))
         try:
