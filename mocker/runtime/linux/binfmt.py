@@ -46,14 +46,6 @@ def handler_for(architecture: str) -> str | None:
     return QEMU_HANDLERS.get(architecture)
 
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 def _listdir(path: str) -> list[str]:
     try:
         return os.listdir(path)
@@ -63,10 +55,11 @@ def _listdir(path: str) -> list[str]:
 
 def _handler_state(handler: str, binfmt_dir: str) -> tuple[bool, bool]:
     """(registered and enabled, has the F flag)."""
-    text = _read(os.path.join(binfmt_dir, handler))
-    if text is None:
+    try:
+        with open(os.path.join(binfmt_dir, handler)) as f:
+            lines = f.read().splitlines()
+    except OSError:
         return False, False
-    lines = text.splitlines()
     enabled = bool(lines) and lines[0].strip() == "enabled"
     flags = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("flags:")), "")
     return enabled, "F" in flags

@@ -13,6 +13,15 @@ pytestmark = pytest.mark.registry
 UNAME = {"amd64": "x86_64", "arm64": "aarch64", "s390x": "s390x", "ppc64le": "ppc64le"}
 
 
+def _new_list(cli, platform_images, registry, tag: str, arches: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """A repository of platform images and a local list ``repo:tag`` of them: (repo, arch -> image)."""
+    repo = f"{registry}/{unique_repo()}"
+    images = platform_images(repo, arches)
+    created = cli("manifest", "create", f"{repo}:{tag}", *images.values())
+    assert created.code == 0, created.err
+    return repo, images
+
+
 def _platforms(doc: dict) -> list[str]:
     return ["/".join(p for p in (e["platform"]["os"], e["platform"]["architecture"], e["platform"].get("variant"))
                      if p) for e in doc["manifests"]]
@@ -61,9 +70,7 @@ def test_create_annotate_push_then_pull_and_run_each_platform(cli, platform_imag
 def test_run_platform_of_a_local_list_and_missing_platform_error(cli, platform_images, registry, run_mocker,
                                                                   require_binfmt):
     require_binfmt("s390x")
-    repo = f"{registry}/{unique_repo()}"
-    images = platform_images(repo, ("amd64", "s390x"))
-    assert cli("manifest", "create", f"{repo}:l", *images.values()).code == 0
+    repo, images = _new_list(cli, platform_images, registry, "l", ("amd64", "s390x"))
     assert run_mocker("run", "--rm", "--platform", "linux/s390x", f"{repo}:l", "uname", "-m").stdout == "s390x\n"
     r = run_mocker("create", "--platform", "linux/ppc64le", f"{repo}:l", check=False)
     assert r.returncode == 125
@@ -72,9 +79,7 @@ def test_run_platform_of_a_local_list_and_missing_platform_error(cli, platform_i
 
 
 def test_inspect_verbose_shows_refs_descriptors_and_raw_manifests(cli, platform_images, registry):
-    repo = f"{registry}/{unique_repo()}"
-    images = platform_images(repo, ("amd64", "arm64"))
-    assert cli("manifest", "create", f"{repo}:v", *images.values()).code == 0
+    repo, images = _new_list(cli, platform_images, registry, "v", ("amd64", "arm64"))
     r = cli("manifest", "inspect", "-v", f"{repo}:v")
     assert r.code == 0, r.err
     assert r.out.startswith('[\n\t{\n\t\t"Ref": ')
@@ -90,9 +95,7 @@ def test_inspect_verbose_shows_refs_descriptors_and_raw_manifests(cli, platform_
 
 
 def test_push_purge_removes_the_local_list_only(cli, platform_images, registry):
-    repo = f"{registry}/{unique_repo()}"
-    images = platform_images(repo, ("amd64", "arm64"))
-    assert cli("manifest", "create", f"{repo}:p", *images.values()).code == 0
+    repo, images = _new_list(cli, platform_images, registry, "p", ("amd64", "arm64"))
     r = cli("manifest", "push", "--purge", f"{repo}:p")
     assert r.code == 0, r.err
     assert registry_tags(registry, repo.split("/", 1)[1]) == ["p"]
@@ -103,9 +106,7 @@ def test_push_purge_removes_the_local_list_only(cli, platform_images, registry):
 
 
 def test_add_all_entries_of_a_remote_list_and_remote_verbose_inspect(cli, platform_images, registry):
-    repo = f"{registry}/{unique_repo()}"
-    images = platform_images(repo, ("amd64", "arm64", "s390x"))
-    assert cli("manifest", "create", f"{repo}:src", *images.values()).code == 0
+    repo, images = _new_list(cli, platform_images, registry, "src", ("amd64", "arm64", "s390x"))
     pushed = cli("manifest", "push", "--purge", f"{repo}:src").out.strip()
     verbose = json.loads(cli("manifest", "inspect", "-v", f"{repo}:src").out)
     assert [v["Ref"].rsplit("@", 1)[0] for v in verbose] == [f"{repo}:src"] * 3
