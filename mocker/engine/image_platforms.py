@@ -1,7 +1,8 @@
 """Which local image ``run``/``create --platform`` use: the image for that platform, or none (pull it).
 
-Without ``--platform`` the usual lookup applies (a multi-platform tag gives the host's image). With
-it, as Docker does: a tag that names an index (a manifest list) gives that index's entry for the
+Without ``--platform`` the usual lookup applies, except that a tag naming an index takes the host's
+platform as if it were given (pulling that tag would replace a local manifest list). With it, as
+Docker does: a tag that names an index (a manifest list) gives that index's entry for the
 platform — or a clear error listing the platforms it has; ``name@digest`` of a multi-platform image
 pulled for several platforms gives the one pulled for this platform; an image of another platform
 counts as missing, so ``run`` pulls the right one (and ``--pull never`` fails).
@@ -25,13 +26,21 @@ def find_for_platform(store: Store, name: str, platform: str | None) -> ImageRec
     """The local image ``run`` should use for ``name`` on ``platform`` (None: not here, pull it)."""
     from mocker.engine.images import find_image, find_index
     from mocker.image.manifest import parse_json
-    from mocker.image.platform import Platform, best_match, format_platform, from_oci, matches, parse_platform
+    from mocker.image.platform import (
+        Platform,
+        best_match,
+        format_platform,
+        from_oci,
+        host_platform,
+        matches,
+        parse_platform,
+    )
     from mocker.image.reference import parse_reference
 
-    if not platform:
-        return find_image(store, name)
-    wanted = parse_platform(platform)
     idx = find_index(store, name)
+    if not platform and idx is None:
+        return find_image(store, name)
+    wanted = parse_platform(platform) if platform else host_platform()
     if idx is not None:
         doc = parse_json(store.blobs.read(idx.digest), "image index")
         entries = [e for e in doc.get("manifests") or [] if isinstance(e, dict) and "digest" in e]

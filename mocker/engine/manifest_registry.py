@@ -28,6 +28,7 @@ from mocker.engine.manifests import (
     config_platform,
     descriptor,
     find_entry,
+    list_name,
     load_list,
     require_list,
 )
@@ -147,7 +148,9 @@ def inspect(store: Store, ref_text: str, list_text: str | None = None, *, verbos
 
     ref = parse_reference(ref_text)
     if list_text is not None:
-        lst = require_list(store, list_text)
+        lst = load_list(store, list_name(list_text))
+        if lst is None:
+            raise ManifestNotFound(str(ref))  # docker/cli names the manifest, not the list
         hits = find_entry(store, lst, ref_text)
         raw = _local_entry_raw(store, hits[0]) if hits else None
         if not hits or raw is None:

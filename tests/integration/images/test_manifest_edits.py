@@ -165,3 +165,20 @@ def test_docker_errors_for_create_rm_annotate_inspect(cli, platform_images, regi
     assert usage.code == 1 and usage.err.startswith('"mocker manifest create" requires at least 2 arguments.')
     assert cli("manifest", "rm", f"{repo}:e").code == 0
     assert cli("manifest", "inspect", f"{repo}:e").code == 1  # now only the registry is asked
+
+
+def test_run_of_a_list_whose_image_is_not_local_says_so_and_keeps_the_list(cli, platform_images, registry,
+                                                                            run_mocker):
+    src = f"{registry}/{unique_repo()}"
+    images = platform_images(src, ("amd64",))
+    assert cli("push", images["amd64"]).code == 0
+    assert cli("rmi", images["amd64"]).code == 0
+    assert cli("image", "prune", "-af").code == 0
+    name = f"{src}:list"
+    assert cli("manifest", "create", name, images["amd64"]).code == 0
+    digest = _doc(cli, name)["manifests"][0]["digest"]
+    r = run_mocker("run", "--rm", name, "true", check=False)
+    assert r.returncode == 125
+    assert r.stderr == (f"Error: the linux/amd64 image of {name} ({digest}) is not in the local store; "
+                        "pull it by digest\n")
+    assert _doc(cli, name)["manifests"][0]["digest"] == digest  # the list is still the list
