@@ -3,7 +3,7 @@
 Docker keeps manifest lists in JSON files beside its config; mocker keeps them where its other
 multi-platform images live (DECISIONS #1): an OCI image index blob in the store, tagged with the
 list's name, plus the reference each entry was added as (``manifest_list_refs``). Differences from
-Docker, each for a reason (DECISIONS #9): an image argument is looked up in the local store first and
+Docker, each for a reason (DECISIONS #12): an image argument is looked up in the local store first and
 in its registry only when it is not there (mocker has no daemon whose images the registry mirrors);
 new lists are OCI indexes (a Docker manifest list given as input keeps its media type); a list name
 may not take over the tag of an image.

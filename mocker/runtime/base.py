@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from mocker.runtime.stats import Sample
 
 
 class Status(StrEnum):
@@ -148,6 +151,7 @@ class RuntimeState:
     finished_at: float | None = None
     oom_killed: bool = False
     error: str = ""
+    supervised: bool = True     # False: no supervisor is left to run the exit command (killed conmon, reboot)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,6 +166,7 @@ class Capabilities:
     exec: bool = True
     tty: bool = True
     checkpoint: bool = False
+    swap_limit: bool = True             # memory+swap limits can be set (cgroup v1 memsw / v2 swap.max)
     foreign_platforms: tuple[str, ...] = ()
 
 
@@ -199,6 +204,12 @@ class Runtime(Protocol):
     def pause(self, container_id: str) -> None: ...
 
     def resume(self, container_id: str) -> None: ...
+
+    def update(self, spec: ContainerSpec, *, live: bool) -> None:
+        """New limits from ``spec.resources``: applied now when ``live``, and kept for the next start."""
+
+    def stats(self, container_id: str, *, pid: int, own_network: bool = True) -> Sample | None:
+        """One reading of the container's resource usage; None if it is not running."""
 
     def delete(self, container_id: str, *, remove_storage: bool = False) -> None:
         """Remove runtime state (killing a live process), unmount the rootfs; with ``remove_storage``

@@ -38,6 +38,7 @@ if TYPE_CHECKING:       # `state()` (every `ps` row) needs none of these: they l
     from mocker.runtime.base import AttachResult, ContainerSpec, ExecSpec, OutputSink, Runtime
     from mocker.runtime.linux.conmon import ExecSession
     from mocker.runtime.linux.oci import OCIRuntime
+    from mocker.runtime.stats import Sample
 
 SpecBuilder = Callable[..., dict[str, Any]]
 LOST_EXIT_CODE = 255        # Docker's code for a container whose end nobody saw (e.g. a reboot)
@@ -135,10 +136,12 @@ class LinuxRuntime:
     def capabilities(self) -> Capabilities:
         has = cgroups.available_controllers().__contains__
         from mocker.runtime.linux.binfmt import registered_platforms
+        from mocker.runtime.linux.spec import swap_limit_supported
 
         platforms = registered_platforms()
         return Capabilities(name="linux", pause=has("freezer"), cgroups_memory=has("memory"), cgroups_cpu=has("cpu"),
-                            cgroups_pids=has("pids"), exec=True, tty=True, foreign_platforms=platforms)
+                            cgroups_pids=has("pids"), exec=True, tty=True, swap_limit=swap_limit_supported(),
+                            foreign_platforms=platforms)
 
     def runtime_name(self) -> str:
         """The OCI runtime new containers get (crun, with the cgroup hybrid trap fixed; else runc)."""
@@ -360,9 +363,9 @@ class LinuxRuntime:
         if code.lstrip("-").isdigit():
             return RuntimeState(status=Status.EXITED, exit_code=int(code), started_at=float(started),
                                 finished_at=os.stat(exit_path).st_mtime,
-                                oom_killed=os.path.exists(os.path.join(bundle, "oom")))
+                                oom_killed=os.path.exists(os.path.join(bundle, "oom")), supervised=False)
         return RuntimeState(status=Status.EXITED, exit_code=LOST_EXIT_CODE, started_at=float(started),
-                            error="container state lost: its supervisor (conmon) is gone")
+                            error="container state lost: its supervisor (conmon) is gone", supervised=False)
 
     def _oom(self, bundle: str, run: str) -> bool:
         if os.path.exists(os.path.join(bundle, "oom")):
@@ -432,6 +435,44 @@ class LinuxRuntime:
 
     def resume(self, container_id: str) -> None:
         self._oci_of(container_id).resume(container_id)
+
+    def update(self, spec: ContainerSpec, *, live: bool) -> None:
+        """New resource limits from ``spec.resources``: applied to the running container's cgroups
+        (``<runtime> update``) when ``live``, and written into the bundle's config.json, which the
+        next start reuses."""
+        import tempfile
+
+        from mocker.runtime.linux.spec import resources_section, swap_limit_supported
+
+        body = resources_section(spec)
+        r = spec.resources
+        if r.memory and r.memory_swap == -1 and swap_limit_supported():
+            body["memory"]["swap"] = -1     # unlimited: an update must say so, or the old limit stays
+        if live:
+            fd, path = tempfile.mkstemp(prefix="update-", suffix=".json", dir=self.run_dir(spec.id))
+            try:
+                with os.fdopen(fd, "w") as f:
+                    json.dump(body, f)
+                self._oci_of(spec.id).run("update", f"--resources={path}", spec.id)
+            finally:
+                os.unlink(path)
+        path = os.path.join(self.bundle_dir(spec.id), "config.json")
+        try:
+            with open(path) as f:
+                config = json.load(f)
+        except FileNotFoundError:
+            return      # never started: start builds config.json from the stored spec
+        current = config.setdefault("linux", {}).setdefault("resources", {})
+        for key in ("memory", "cpu", "pids"):
+            if key in body:
+                current[key] = body[key]
+        _write_json(path, config)
+
+    def stats(self, container_id: str, *, pid: int, own_network: bool = True) -> Sample | None:
+        """One reading of the container's cgroups (and network namespace); None if it is gone."""
+        from mocker.runtime.linux.cgroup_stats import read_sample
+
+        return read_sample(pid, own_network=own_network)
 
     def delete(self, container_id: str, *, remove_storage: bool = False) -> None:
         """Kill (if needed) and delete the runtime's container, unmount the rootfs, remove leftover
