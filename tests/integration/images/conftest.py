@@ -146,7 +146,6 @@ def make_index(mocker_env: dict[str, str], make_image: Callable[..., str]) -> Ca
 
 
 PLATFORM_ARCHES = ("amd64", "arm64", "s390x", "ppc64le")
-UNAME = {"amd64": "x86_64", "arm64": "aarch64", "s390x": "s390x", "ppc64le": "ppc64le"}
 
 
 @pytest.fixture
