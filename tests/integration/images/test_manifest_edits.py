@@ -132,6 +132,11 @@ def test_entry_from_the_registry_is_mounted_on_push(cli, platform_images, regist
     assert cli("push", images["arm64"]).code == 0
     assert cli("rmi", images["arm64"]).code == 0
     assert cli("image", "prune", "-af").code == 0
+    single = json.loads(cli("manifest", "inspect", "-v", images["arm64"]).out)  # a remote image, not a list
+    assert single["Ref"] == images["arm64"]
+    assert single["Descriptor"]["platform"] == {"architecture": "arm64", "os": "linux"}
+    plain = cli("manifest", "inspect", images["arm64"]).out
+    assert json.loads(plain) == single["OCIManifest"] and plain.startswith('{\n\t"')
     target = f"{registry}/{unique_repo()}:list"
     assert cli("manifest", "create", target, images["arm64"]).code == 0
     r = cli("manifest", "push", target)
