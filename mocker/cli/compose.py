@@ -41,7 +41,13 @@ GLOBAL_FLAGS = (
 # Shown by ``mocker compose --help`` (the generic command help prints this summary); a test checks
 # that it names every subcommand of :data:`mocker.cli.compose_cmds.SUBCOMMANDS`.
 _COMMANDS = (
-    ("build", "Build or rebuild services"), ("config", "Parse, resolve and render compose file in canonical format"),
+    ("attach", "Attach local standard input, output, and error streams to a service's running container"),
+    ("build", "Build or rebuild services"), ("commit", "Create a new image from a service container's changes"),
+    ("export", "Export a service container's filesystem as a tar archive"), ("scale", "Scale services"),
+    ("stats", "Display a live stream of container(s) resource usage statistics"), ("volumes", "List volumes"),
+    ("watch", "(not supported by mocker)"), ("events", "(not supported by mocker)"),
+    ("publish", "(not supported by mocker)"), ("bridge", "(not supported by mocker)"),
+    ("alpha", "(not supported by mocker)"), ("config", "Parse, resolve and render compose file in canonical format"),
     ("cp", "Copy files/folders between a service container and the local filesystem"),
     ("create", "Creates containers for a service"), ("down", "Stop and remove containers, networks"),
     ("exec", "Execute a command in a running container"), ("images", "List images used by the created containers"),

@@ -225,3 +225,142 @@ CP = Sub("cp", "cp [OPTIONS] SERVICE:SRC_PATH DEST_PATH|-", "Copy files/folders 
                 Flag("index", kind="int", default=0, metavar="int", help="Index of the container if service has "
                                                                          "multiple replicas"),
                 Flag("all", unsupported="copying to every replica is not implemented")))
+
+
+# ---- thin wrappers over the container commands -----------------------------------------------------
+
+def _delegate(command: str, flags: tuple[tuple[str, str], ...] = (), positional: int = 0) -> Any:
+    """``compose <verb> SERVICE [ARG]`` -> ``mocker <command> [flags] <container> [ARG]`` for one replica."""
+    def handler(s: Session, p: Parsed) -> int:
+        from mocker.cli.main import run as cli_run
+
+        rec = _container_any(s, p.args[0], p.index)
+        argv = [command]
+        for dest, opt in flags:
+            value = p.values.get(dest)
+            if value is True:
+                argv.append(opt)
+            elif value not in (None, False, "", []):
+                argv += [opt, str(value)]
+        return cli_run([*argv, rec.id, *p.args[1:1 + positional]], s.ctx)
+    return handler
+
+
+def _container_any(s: Session, service: str, index: int) -> ContainerRecord:
+    """A service's container in any state (``commit``/``export`` work on stopped ones too)."""
+    from mocker.compose import labels as L
+    from mocker.compose import orchestrator as orch
+
+    project = s.project()
+    recs = orch.containers_of(s.ctx.store(), project.name, services=(service,))
+    if index:
+        recs = [r for r in recs if L.number_of(r) == index]
+    if not recs:
+        raise MockerError(f"no container found for service \"{service}\"")
+    return recs[0]
+
+
+_INDEX = Flag("index", kind="int", default=0, metavar="int", help="index of the container if service has multiple "
+                                                                  "replicas.")
+ATTACH = Sub("attach", "attach [OPTIONS] SERVICE", "Attach local standard input, output, and error streams to a "
+             "service's running container", _delegate("attach", (("detach_keys", "--detach-keys"),
+                                                                 ("no_stdin", "--no-stdin"))),
+             min_args=1, max_args=1,
+             flags=(_INDEX, Flag("detach-keys", kind="str", metavar="string", help="Override the key sequence for "
+                                                                                 "detaching from a container."),
+                    Flag("no-stdin", help="Do not attach STDIN"),
+                    Flag("sig-proxy", default=True, help="Proxy all received signals to the process")))
+COMMIT = Sub("commit", "commit [OPTIONS] SERVICE [REPOSITORY[:TAG]]", "Create a new image from a service "
+             "container's changes", _delegate("commit", (("author", "--author"), ("message", "--message")),
+                                               positional=1), min_args=1, max_args=2,
+             flags=(_INDEX, Flag("author", "a", kind="str", metavar="string", help="Author"),
+                    Flag("message", "m", kind="str", metavar="string", help="Commit message"),
+                    Flag("change", "c", kind="list", unsupported="use 'mocker commit --change' on the container"),
+                    Flag("pause", "p", default=True, help="Pause container during commit")))
+EXPORT = Sub("export", "export [OPTIONS] SERVICE", "Export a service container's filesystem as a tar archive",
+             _delegate("export", (("output", "--output"),)), min_args=1, max_args=1,
+             flags=(_INDEX, Flag("output", "o", kind="str", metavar="string",
+                                 help="Write to a file, instead of STDOUT")))
+
+
+def _stats(s: Session, p: Parsed) -> int:
+    from mocker.cli.main import run as cli_run
+    from mocker.compose import orchestrator as orch
+
+    project = s.project()
+    recs = orch.containers_of(s.ctx.store(), project.name, services=tuple(p.args), all_=p.all)
+    argv = ["stats"] + (["--no-stream"] if p.no_stream else []) + (["--no-trunc"] if p.no_trunc else [])
+    if p.format:
+        argv += ["--format", p.format]
+    if not recs:
+        return 0
+    return cli_run([*argv, *(r.id for r in recs)], s.ctx)
+
+
+STATS = Sub("stats", "stats [OPTIONS] [SERVICE]", "Display a live stream of container(s) resource usage statistics",
+            _stats, flags=(Flag("all", "a", help="Show all containers (default shows just running)"),
+                           Flag("format", kind="str", metavar="string", help="Format output using a custom template"),
+                           Flag("no-stream", help="Disable streaming stats and only pull the first result"),
+                           Flag("no-trunc", help="Do not truncate output")))
+
+
+def _scale(s: Session, p: Parsed) -> int:
+    from mocker.cli.compose_cmds import _scale as parse_scale
+    from mocker.compose import orchestrator as orch
+
+    scale = parse_scale(p.args)
+    project = s.project(tuple(scale))
+    orch.converge(s.ctx.store(), project, orch.UpOptions(services=tuple(scale), scale=scale, no_recreate=True,
+                                                         no_deps=p.no_deps), s.report)
+    return 0
+
+
+SCALE = Sub("scale", "scale [SERVICE=REPLICAS...]", "Scale services", _scale, min_args=1,
+            flags=(Flag("no-deps", help="Don't start linked services"),))
+
+
+def _volumes(s: Session, p: Parsed) -> int:
+    import json
+
+    from mocker.cli.output import print_formatted
+    from mocker.engine import volumes
+
+    name = s.project_name()
+    rows = [{"Name": v.name, "Driver": v.driver, "Mountpoint": v.mountpoint, "Labels": ",".join(
+        f"{k}={val}" for k, val in v.labels), "Scope": "local"}
+            for v in volumes.list_volumes(s.ctx.store()) if dict(v.labels).get("com.docker.compose.project") == name
+            and (not p.args or dict(v.labels).get("com.docker.compose.volume") in p.args)]
+    if p.quiet:
+        for r in rows:
+            s.ctx.out(r["Name"])
+        return 0
+    if p.format == "json":
+        for r in rows:
+            s.ctx.out(json.dumps(r, separators=(",", ":")))
+        return 0
+    print_formatted(s.ctx, rows, None if p.format in (None, "table") else p.format,
+                    default="table {{.Driver}}\t{{.Name}}", headers={"Driver": "DRIVER", "Name": "VOLUME NAME",
+                                                                     "Mountpoint": "MOUNTPOINT", "Labels": "LABELS",
+                                                                     "Scope": "SCOPE"})
+    return 0
+
+
+VOLUMES = Sub("volumes", "volumes [OPTIONS] [SERVICE...]", "List volumes", _volumes,
+              flags=(Flag("quiet", "q", help="Only display volume names"),
+                     Flag("format", kind="str", default="table", metavar="string", help="Format output using a custom "
+                                                                                        "template")))
+
+
+def _not_supported(verb: str, reason: str) -> Sub:
+    def handler(s: Session, p: Parsed) -> int:
+        raise NotSupported(f"'mocker compose {verb}'", reason)
+    return Sub(verb, f"{verb} [OPTIONS]", f"(not supported by mocker: {reason})", handler, interspersed=False)
+
+
+UNSUPPORTED = (
+    _not_supported("watch", "file watching (compose develop) is not implemented"),
+    _not_supported("events", "there is no event stream without a daemon"),
+    _not_supported("publish", "publishing compose applications as OCI artifacts is not implemented"),
+    _not_supported("bridge", "converting projects to Kubernetes/Helm is not implemented"),
+    _not_supported("alpha", "experimental commands are not implemented"),
+)

@@ -386,3 +386,16 @@ def test_logs_tail_no_prefix_and_stderr(compose: Compose, project_dir: Path) -> 
     full = compose("logs", "--no-color")
     assert full.stdout == "s-1  | one\ns-1  | two\n"
     assert full.stderr == "s-1  | oops\n"
+
+
+def test_scale_volumes_and_export_wrappers(compose: Compose, project_dir: Path, tmp_path: Path) -> None:
+    (project_dir / "compose.yaml").write_text(SLEEPER.format(name="w") + "    volumes: [v:/v]\nvolumes:\n  v: {}\n")
+    compose("up", "-d")
+    compose("scale", "w=2")
+    assert sorted(r["Name"] for r in _ps(compose)) == ["proj-w-1", "proj-w-2"]
+    assert compose("volumes", "-q").stdout == "proj_v\n"
+    compose("export", "--index", "2", "-o", str(tmp_path / "fs.tar"), "w")
+    import tarfile
+
+    with tarfile.open(tmp_path / "fs.tar") as t:
+        assert "bin/busybox" in t.getnames()

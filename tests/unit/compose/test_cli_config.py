@@ -103,3 +103,10 @@ def test_importing_the_cli_does_not_load_yaml_or_compose() -> None:
             "print(any(m == 'yaml' or m.startswith('mocker.compose') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("verb", ["watch", "events", "publish", "bridge", "alpha"])
+def test_compose_commands_mocker_lacks_say_so(verb: str, project: Path) -> None:
+    code, _, err = run("compose", verb)
+    assert code == 125
+    assert err.startswith(f"Error: 'mocker compose {verb}' is not supported by mocker (")
