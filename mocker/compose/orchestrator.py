@@ -197,7 +197,7 @@ def _labels(project: Project, name: str, svc: dict[str, Any], number: int, image
 
 
 def create_container(store: Store, project: Project, name: str, number: int, image: Any,
-                     report: Report) -> ContainerRecord:
+                     report: Report, anon_volumes: dict[str, str] | None = None) -> ContainerRecord:
     from mocker.compose.service_options import create_options
     from mocker.engine.container_create import create
 
@@ -205,7 +205,7 @@ def create_container(store: Store, project: Project, name: str, number: int, ima
     cname = svc.get("container_name") or L.container_name(project.name, name, number)
     report(f" Container {cname}  Creating")
     opts = create_options(project, name, svc, container_name=cname,
-                          labels=_labels(project, name, svc, number, image.id))
+                          labels=_labels(project, name, svc, number, image.id), anon_volumes=anon_volumes)
     rec = create(store, opts, image)
     report(f" Container {cname}  Created")
     return rec
@@ -309,8 +309,9 @@ def _plan_service(store: Store, project: Project, n: str, opts: UpOptions, repor
         changed = rec.labels.get(L.CONFIG_HASH) != want_hash or rec.image_id != image.id
         if (changed or opts.force_recreate) and not opts.no_recreate:
             report(f" Container {rec.name}  Recreate")
+            anon = _anonymous_volumes(store, rec)
             _remove(store, rec, lambda _m: None, timeout=_stop_timeout(svc))
-            new = create_container(store, project, n, number, image, lambda _m: None)
+            new = create_container(store, project, n, number, image, lambda _m: None, anon_volumes=anon)
             report(f" Container {new.name}  Recreated")
             keep.append(new)
         else:
@@ -323,6 +324,22 @@ def _plan_service(store: Store, project: Project, n: str, opts: UpOptions, repor
             keep.append(create_container(store, project, n, number, image, report))
     keep.sort(key=L.number_of)
     return keep
+
+
+def _anonymous_volumes(store: Store, rec: ContainerRecord) -> dict[str, str]:
+    """Target -> name of the container's anonymous volumes (the volume record knows, also for one a
+    previous recreation passed on by name)."""
+    from mocker.engine import volumes
+    from mocker.errors import VolumeNotFound
+
+    out = {}
+    for a in rec.config.get("volumes") or []:
+        try:
+            if volumes.get_volume(store, a["name"]).anonymous:
+                out[a["destination"]] = a["name"]
+        except VolumeNotFound:
+            continue
+    return out
 
 
 def _stop_timeout(svc: dict[str, Any]) -> int | None:
@@ -443,7 +460,7 @@ def down(store: Store, project: Project | None, project_name: str, report: Repor
         batches.setdefault(rank.get(rec.labels.get(L.SERVICE, ""), len(groups)), []).append(rec)
     # Dependents first (reverse start order); containers of one level stop in parallel.
     for key in sorted(batches, reverse=True):
-        in_parallel(store, batches[key], lambda st, r: _remove(st, r, report, timeout=timeout, volumes_too=True))
+        in_parallel(store, batches[key], lambda st, r: _remove(st, r, report, timeout=timeout, volumes_too=volumes))
     if volumes:
         for v in vols.list_volumes(store):
             if dict(v.labels).get(L.PROJECT) != project_name:

@@ -59,7 +59,7 @@ def _restart(text: str | None) -> RestartPolicy:
     return RestartPolicy(name=name, maximum_retry_count=int(count) if count else 0)
 
 
-def _mount(m: dict[str, Any], project: Project, where: str) -> MountSpec:
+def _mount(m: dict[str, Any], project: Project, where: str, anon: dict[str, str] | None = None) -> MountSpec:
     kind = m.get("type")
     target = m.get("target") or ""
     ro = bool(m.get("read_only"))
@@ -74,7 +74,7 @@ def _mount(m: dict[str, Any], project: Project, where: str) -> MountSpec:
                          bind_propagation=bind.get("propagation"))
     if kind == "volume":
         src = m.get("source") or ""
-        name = project.volume_name(src) if src else ""
+        name = project.volume_name(src) if src else (anon or {}).get(target, "")
         return MountSpec(type="volume", source=name, target=target, read_only=ro,
                          volume_nocopy=bool((m.get("volume") or {}).get("nocopy")),
                          volume_subpath=(m.get("volume") or {}).get("subpath"))
@@ -87,6 +87,15 @@ def _mount(m: dict[str, Any], project: Project, where: str) -> MountSpec:
                          tmpfs_size=ram_in_bytes(size, where) if size is not None else None,
                          tmpfs_mode=int(str(t["mode"]), 8) if t.get("mode") is not None else None)
     raise NotSupported(f"{where} type {kind}", "only bind, volume and tmpfs mounts are implemented")
+
+
+def _mounts(project: Project, svc: dict[str, Any], where: str, anon: dict[str, str]) -> tuple[MountSpec, ...]:
+    mounts = [_mount(m, project, f"{where}.volumes", anon) for m in svc.get("volumes") or ()]
+    mounts += _file_mounts(project, svc, where)
+    covered = {m.target for m in mounts} | {p.split(":", 1)[0] for p in svc.get("tmpfs") or ()}
+    # Anonymous volumes the image declared (VOLUME) come back at their paths, too.
+    mounts += [MountSpec(type="volume", source=name, target=t) for t, name in sorted(anon.items()) if t not in covered]
+    return tuple(mounts)
 
 
 def _file_mounts(project: Project, svc: dict[str, Any], where: str) -> list[MountSpec]:
@@ -201,7 +210,10 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
                    labels: dict[str, str], command: tuple[str, ...] | None = None,
                    entrypoint: tuple[str, ...] | None = None, extra_env: tuple[str, ...] = (),
                    tty: bool | None = None, stdin_open: bool | None = None, workdir: str | None = None,
-                   user: str | None = None, auto_remove: bool = False, oneoff: bool = False) -> ContainerCreateOptions:
+                   user: str | None = None, auto_remove: bool = False, oneoff: bool = False,
+                   anon_volumes: dict[str, str] | None = None) -> ContainerCreateOptions:
+    """``anon_volumes`` (target -> volume name): the anonymous volumes of the container this one
+    replaces; Docker Compose carries them over on recreation, so their data survives."""
     where = f"services.{name}"
     for key, reason in _UNSUPPORTED.items():
         if svc.get(key):
@@ -235,8 +247,7 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
         open_stdin=bool(svc.get("stdin_open")) if stdin_open is None else stdin_open,
         auto_remove=auto_remove,
         restart=restart,
-        mounts=tuple([*(_mount(m, project, f"{where}.volumes") for m in svc.get("volumes") or ()),
-                      *_file_mounts(project, svc, where)]),
+        mounts=_mounts(project, svc, where, anon_volumes or {}),
         tmpfs={p.split(":", 1)[0]: (p.split(":", 1)[1] if ":" in p else "") for p in svc.get("tmpfs") or ()},
         resources=_resources(svc),
         ulimits=tuple(Ulimit(name=k, soft=v["soft"], hard=v["hard"]) if isinstance(v, dict) else

@@ -399,3 +399,24 @@ def test_scale_volumes_and_export_wrappers(compose: Compose, project_dir: Path, 
 
     with tarfile.open(tmp_path / "fs.tar") as t:
         assert "bin/busybox" in t.getnames()
+
+
+def test_recreate_keeps_anonymous_volume_data_and_down_v_removes_it(compose: Compose, project_dir: Path,
+                                                                    run_mocker: Mocker,
+                                                                    mocker_env: dict[str, str]) -> None:
+    (project_dir / "compose.yaml").write_text(SLEEPER.format(name="w") + "    volumes: [/cache]\n"
+                                              + "    environment: [V=${V:-1}]\n")
+    compose("up", "-d")
+    compose("exec", "-T", "w", "sh", "-c", "echo kept > /cache/f")
+    vols = set(run_mocker("volume", "ls", "-q").stdout.split())
+    compose("up", "-d", env={**mocker_env, "V": "2"})               # recreated: same anonymous volume
+    assert compose("exec", "-T", "w", "cat", "/cache/f").stdout == "kept\n"
+    assert set(run_mocker("volume", "ls", "-q").stdout.split()) == vols
+    compose("up", "-d", env={**mocker_env, "V": "3"})               # and again
+    assert compose("exec", "-T", "w", "cat", "/cache/f").stdout == "kept\n"
+    compose("down")
+    assert set(run_mocker("volume", "ls", "-q").stdout.split()) == vols   # down keeps it
+    run_mocker("volume", "rm", *vols)
+    compose("up", "-d")
+    compose("down", "-v")
+    assert run_mocker("volume", "ls", "-q").stdout.split() == []
