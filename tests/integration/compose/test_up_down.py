@@ -405,7 +405,7 @@ def test_recreate_keeps_anonymous_volume_data_and_down_v_removes_it(compose: Com
                                                                     run_mocker: Mocker,
                                                                     mocker_env: dict[str, str]) -> None:
     (project_dir / "compose.yaml").write_text(SLEEPER.format(name="w") + "    volumes: [/cache]\n"
-                                              + "    environment: [V=${V:-1}]\n")
+                                              + "    environment:\n      V: ${V:-1}\n")
     compose("up", "-d")
     compose("exec", "-T", "w", "sh", "-c", "echo kept > /cache/f")
     vols = set(run_mocker("volume", "ls", "-q").stdout.split())
