@@ -240,7 +240,9 @@ def converge(store: Store, project: Project, opts: UpOptions, report: Report) ->
         if svc.get("image") or svc.get("build"):
             create_options(project, n, {**svc, "image": svc.get("image") or "x"}, container_name="x", labels={})
     _orphans(store, project, opts.remove_orphans, report)
-    _default_network_notice(project, names, report)
+    from mocker.compose.networking import ensure_networks
+
+    ensure_networks(store, project, names, report)
     ensure_volumes(store, project, report)
     planned: dict[str, list[ContainerRecord]] = {}
     changed: set[str] = set()           # services whose containers were created or recreated
@@ -349,13 +351,6 @@ def _stop_timeout(svc: dict[str, Any]) -> int | None:
     return durations.parse(g) // 1_000_000_000 if g else None
 
 
-def _default_network_notice(project: Project, names: list[str], report: Report) -> None:
-    """The project network does not exist yet: say so once rather than pretend it was created."""
-    if any("default" in (project.services[n].get("networks") or {}) for n in names):
-        report(f" Network {project.name}_default  Skipped (networking is not implemented yet, issue #4: "
-               "containers get loopback only)")
-
-
 def _orphans(store: Store, project: Project, remove: bool, report: Report) -> None:
     known = set(project.services) | set(project.disabled)
     orphans = [r for r in containers_of(store, project.name) if r.labels.get(L.SERVICE) not in known]
@@ -461,6 +456,9 @@ def down(store: Store, project: Project | None, project_name: str, report: Repor
     # Dependents first (reverse start order); containers of one level stop in parallel.
     for key in sorted(batches, reverse=True):
         in_parallel(store, batches[key], lambda st, r: _remove(st, r, report, timeout=timeout, volumes_too=volumes))
+    from mocker.compose.networking import remove_networks
+
+    remove_networks(store, project_name, report)
     if volumes:
         for v in vols.list_volumes(store):
             if dict(v.labels).get(L.PROJECT) != project_name:

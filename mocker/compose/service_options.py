@@ -10,18 +10,17 @@ from typing import Any
 
 from mocker.compose import durations
 from mocker.compose.model import Project
+from mocker.compose.networking import NET_LATER
 from mocker.engine.types.containers import (
     ContainerCreateOptions,
     HealthCheck,
     MountSpec,
-    NetworkAttachment,
     RestartPolicy,
     normalize_capabilities,
 )
 from mocker.errors import InvalidArgument, NotSupported
 from mocker.runtime.base import Resources, Security, Ulimit
 
-NET_LATER = "networks and published ports arrive with the networking milestone (issue #4)"
 # Keys the canonical model may hold that the engine cannot honour (yet); each is refused by name.
 _UNSUPPORTED = {
     "annotations": "container annotations are not implemented",
@@ -191,21 +190,6 @@ def _health(hc: dict[str, Any] | None) -> HealthCheck | None:
                        start_interval=_ns(hc.get("start_interval")), retries=int(hc.get("retries") or 0))
 
 
-def _networking(name: str, svc: dict[str, Any]) -> tuple[NetworkAttachment, ...]:
-    where = f"services.{name}"
-    mode = svc.get("network_mode")
-    if mode:
-        if mode not in ("none", "host"):
-            raise NotSupported(f"{where}.network_mode: {mode}", NET_LATER)
-        return (NetworkAttachment(name=mode),)
-    nets = svc.get("networks") or {}
-    if set(nets) - {"default"} or any(v for v in nets.values()):
-        raise NotSupported(f"{where}.networks", NET_LATER)
-    if svc.get("ports"):
-        raise NotSupported(f"{where}.ports", NET_LATER)
-    return ()
-
-
 def create_options(project: Project, name: str, svc: dict[str, Any], *, container_name: str,
                    labels: dict[str, str], command: tuple[str, ...] | None = None,
                    entrypoint: tuple[str, ...] | None = None, extra_env: tuple[str, ...] = (),
@@ -226,7 +210,9 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
     sec_opts = tuple(svc.get("security_opt") or ())
     if sec_opts:
         raise NotSupported(f"{where}.security_opt", "security options from compose files are not implemented")
-    networks = _networking(name, svc)
+    from mocker.compose.networking import service_networking
+
+    networks, publish = service_networking(project, name, svc)
     _check_deploy(svc, where)
     restart = RestartPolicy() if oneoff else _restart(svc.get("restart") or _deploy_restart(svc))
     return ContainerCreateOptions(
@@ -267,6 +253,7 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
         log_opts={str(k): str(v) for k, v in (logging.get("options") or {}).items()},
         sysctls={str(k): str(v) for k, v in (svc.get("sysctls") or {}).items()},
         networks=networks,
+        publish=publish,
         expose=tuple(_expose(svc.get("expose") or ())),
         dns=tuple(svc.get("dns") or ()),
         dns_search=tuple(svc.get("dns_search") or ()),

@@ -250,10 +250,10 @@ services:
     assert sorted(r["Service"] for r in _ps(compose)) == ["base", "tools"]
     compose("--profile", "debug", "down", "-t", "1")
     (project_dir / "compose.yaml").write_text(
-        "services:\n  p:\n    image: busybox\n    ports: ['8080:80']\n")
+        "services:\n  p:\n    image: busybox\n    volumes_from: [base]\n  base:\n    image: busybox\n")
     out = compose("up", "-d", check=False)
     assert out.returncode == 125
-    assert "services.p.ports is not supported by mocker" in out.stderr
+    assert "services.p.volumes_from is not supported by mocker" in out.stderr
     assert _ps(compose, "-a") == []     # nothing was created
 
 
