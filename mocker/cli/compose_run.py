@@ -110,6 +110,10 @@ def _run(s: Session, p: Parsed) -> int:
         svc["cap_add"] = [*(svc.get("cap_add") or ()), *p.cap_add]
         svc["cap_drop"] = [*(svc.get("cap_drop") or ()), *p.cap_drop]
     store = s.ctx.store()
+    from mocker.compose.networking import ensure_networks
+
+    ensure_networks(store, project, [service], s.report)      # the project's networks and volumes, as up
+    orch.ensure_volumes(store, project, s.report)
     if not p.no_deps and svc.get("depends_on"):
         deps = tuple(d for d in orch.dependency_order(project, (service,)) if d != service)
         orch.converge(store, project, orch.UpOptions(services=deps), s.report)

@@ -62,7 +62,10 @@ def test_client_reaches_web_by_service_name_and_alias_and_published_port(
     host_port = int(port["80/tcp"][0]["HostPort"])
     with socket.create_connection(("127.0.0.1", host_port), timeout=5) as s:
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        assert b"hello-from-web" in s.recv(4096)
+        reply = b""
+        while chunk := s.recv(4096):
+            reply += chunk
+        assert b"hello-from-web" in reply
     compose("down")
     assert "proj_default" not in run_mocker("network", "ls", "--format", "{{.Name}}").stdout.split()
 
