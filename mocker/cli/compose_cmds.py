@@ -427,7 +427,16 @@ BUILD = Sub("build", "build [OPTIONS] [SERVICE...]", "Build or rebuild services"
 
 
 def _port(s: Session, p: Parsed) -> int:
-    raise NotSupported("'mocker compose port'", "published ports arrive with the networking milestone (issue #4)")
+    from mocker.cli.compose_run import _container
+    from mocker.cli.main import run as cli_run
+    from mocker.compose.networking import available
+
+    if not available():
+        raise NotSupported("'mocker compose port'", "published ports arrive with the networking milestone (issue #4)")
+    if p.protocol not in ("tcp", "udp", "sctp"):
+        raise UsageError(f"invalid protocol: {p.protocol}")
+    rec = _container(s, p.args[0], p.index)
+    return cli_run(["port", rec.id, f"{p.args[1]}/{p.protocol}"], s.ctx)
 
 
 PORT = Sub("port", "port [OPTIONS] SERVICE PRIVATE_PORT", "Print the public port for a port binding", _port,

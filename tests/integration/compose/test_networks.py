@@ -60,6 +60,7 @@ def test_client_reaches_web_by_service_name_and_alias_and_published_port(
     assert net["Labels"]["com.docker.compose.network"] == "default"
     port = json.loads(run_mocker("inspect", "--format", "{{json .NetworkSettings.Ports}}", "proj-web-1").stdout)
     host_port = int(port["80/tcp"][0]["HostPort"])
+    assert compose("port", "web", "80").stdout.strip() == f"127.0.0.1:{host_port}"
     with socket.create_connection(("127.0.0.1", host_port), timeout=5) as s:
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
         reply = b""
