@@ -5,6 +5,7 @@ kill, rm, wait, pull, push, build, port. ``ps``/``logs``/``ls``/``images`` are i
 
 from __future__ import annotations
 
+import os
 import queue
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,6 @@ from mocker.errors import MockerError, NotSupported, UsageError
 
 if TYPE_CHECKING:
     from mocker.store.containers import ContainerRecord
-
-BUILD_LATER = "image builds arrive with the build milestone (issue #5)"
 
 
 def _scale(items: list[str]) -> dict[str, int]:
@@ -35,8 +34,8 @@ def _up(s: Session, p: Parsed) -> int:
         p.values["abort_on_container_exit"] = True
     if p.detach and p.abort_on_container_exit:
         raise UsageError("--abort-on-container-exit and --detach are incompatible")
-    if p.build:
-        raise NotSupported("--build", BUILD_LATER)
+    if p.build and p.no_build:
+        raise UsageError("--build and --no-build are incompatible")
     if p.no_recreate and p.force_recreate:
         raise UsageError("--force-recreate and --no-recreate are incompatible")
     project = s.project(tuple(p.args))
@@ -49,7 +48,8 @@ def _up(s: Session, p: Parsed) -> int:
     opts = orch.UpOptions(services=tuple(p.args), no_deps=p.no_deps, force_recreate=p.force_recreate,
                           no_recreate=p.no_recreate, start=not p.no_start, scale=_scale(p.scale), pull=p.pull,
                           remove_orphans=p.remove_orphans, quiet_pull=p.quiet_pull,
-                          wait_timeout=float(p.wait_timeout) if p.wait_timeout else None)
+                          wait_timeout=float(p.wait_timeout) if p.wait_timeout else None, build=p.build,
+                          no_build=p.no_build, builder=builder_for(s, project))
     recs = orch.converge(store, project, opts, s.report)
     if p.no_start:
         return 0
@@ -174,12 +174,11 @@ UP = Sub(
 def _create(s: Session, p: Parsed) -> int:
     from mocker.compose import orchestrator as orch
 
-    if p.build:
-        raise NotSupported("--build", BUILD_LATER)
     project = s.project(tuple(p.args))
     orch.converge(s.ctx.store(), project, orch.UpOptions(
         services=tuple(p.args), force_recreate=p.force_recreate, no_recreate=p.no_recreate, start=False,
-        scale=_scale(p.scale), pull=p.pull, remove_orphans=p.remove_orphans), s.report)
+        scale=_scale(p.scale), pull=p.pull, remove_orphans=p.remove_orphans, build=p.build, no_build=p.no_build,
+        builder=builder_for(s, project)), s.report)
     return 0
 
 
@@ -411,11 +410,39 @@ PUSH = Sub("push", "push [OPTIONS] [SERVICE...]", "Push service images", _push,
                   Flag("quiet", "q", help="Push without printing progress information")))
 
 
+def builder_for(s: Session, project: Any, *, no_cache: bool = False, pull: bool = False, quiet: bool = False,
+                build_args: dict[str, str] | None = None) -> Any:
+    """The function the orchestrator calls to build a service (progress on the CLI's streams)."""
+    from mocker.compose.building import build_service
+
+    def build(name: str) -> Any:
+        return build_service(s.ctx.store(), project, name, project.services[name], s.ctx.stdout, s.ctx.stderr,
+                             no_cache=no_cache, pull=pull, quiet=quiet, build_args=build_args)
+    return build
+
+
 def _build(s: Session, p: Parsed) -> int:
+    from mocker.compose.building import BUILD_LATER, available
+
     project = s.project(tuple(p.args))
-    buildable = [n for n in (p.args or project.services) if project.services[n].get("build")]
-    if buildable:
+    for n in p.args:
+        if n not in project.services:
+            raise MockerError(f"no such service: {n}")
+    buildable = [n for n in (p.args or sorted(project.services)) if project.services[n].get("build")]
+    if buildable and not available():
         raise NotSupported("'mocker compose build'", BUILD_LATER)
+    args = {}
+    for item in p.build_arg:
+        key, eq, value = item.partition("=")
+        if eq:
+            args[key] = value
+        elif key in os.environ:
+            args[key] = os.environ[key]
+    build = builder_for(s, project, no_cache=p.no_cache, pull=p.pull, quiet=p.quiet, build_args=args)
+    for n in buildable:
+        s.report(f" {n}  Building")
+        build(n)
+        s.report(f" {n}  Built")
     return 0
 
 

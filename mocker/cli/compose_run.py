@@ -85,8 +85,6 @@ def _run(s: Session, p: Parsed) -> int:
 
     if p.publish:
         raise NotSupported("-p/--publish", "published ports arrive with the networking milestone (issue #4)")
-    if p.build:
-        raise NotSupported("--build", "image builds arrive with the build milestone (issue #5)")
     service = p.args[0]
     project = s.project((service,))
     if service not in project.services:
@@ -118,10 +116,10 @@ def _run(s: Session, p: Parsed) -> int:
         deps = tuple(d for d in orch.dependency_order(project, (service,)) if d != service)
         orch.converge(store, project, orch.UpOptions(services=deps), s.report)
         orch.wait_dependencies(store, project, service, s.report)
-    policy = p.pull or svc.get("pull_policy") or "missing"
-    image = orch.ensure_image(store, str(svc["image"]), "missing" if policy == "if_not_present" else policy,
-                              s.report, service=service, buildable=bool(svc.get("build")),
-                              platform=svc.get("platform"))
+    from mocker.cli.compose_cmds import builder_for
+
+    image = orch.service_image(store, project, service, orch.UpOptions(pull=p.pull, build=p.build,
+                                                                       builder=builder_for(s, project)), s.report)
     name = p.name or L.oneoff_name(project.name, service)
     labels = orch._labels(project, service, svc, 1, image.id, oneoff=True)
     tty = not _no_tty(p) and _stdin_tty(s) and not p.detach

@@ -37,6 +37,10 @@ class UpOptions:
     remove_orphans: bool = False
     quiet_pull: bool = False
     wait_timeout: float | None = None       # seconds for depends_on conditions (None: no limit)
+    build: bool = False                     # --build: build every selected service that has build:
+    no_build: bool = False                  # --no-build: never build, even a missing image
+    # Builds one service's image and returns its record (the CLI passes one writing to its streams).
+    builder: Callable[[str], Any] | None = None
 
 
 def in_parallel(store: Store, items: list[Any], fn: Callable[[Store, Any], Any]) -> list[Any]:
@@ -165,17 +169,37 @@ def ensure_volumes(store: Store, project: Project, report: Report) -> None:
         report(f' Volume "{name}"  Created')
 
 
-def ensure_image(store: Store, image: str, policy: str, report: Report, *, service: str,
-                 buildable: bool = False, platform: str | None = None) -> Any:
-    """The service's image: local, or pulled per ``pull_policy``. A service with ``build:`` whose image
-    is missing would be built by Docker Compose: that waits for the build milestone, said plainly."""
-    from mocker.engine.distribution import pull
-    from mocker.engine.images import find_image, get_image
+def service_image(store: Store, project: Project, name: str, opts: UpOptions, report: Report) -> Any:
+    """The image a service's containers run: built (``--build``, ``pull_policy: build``, or a missing
+    image of a service with ``build:``), else local or pulled per ``pull_policy`` / ``--pull``."""
+    from mocker.compose.building import BUILD_LATER, image_name
+    from mocker.engine.images import find_image
     from mocker.errors import NotSupported
 
+    svc = project.services[name]
+    policy = opts.pull or svc.get("pull_policy") or "missing"
+    if policy == "if_not_present":
+        policy = "missing"
+    image = image_name(project, name, svc)
+    if svc.get("build") and not opts.no_build and (opts.build or policy == "build" or find_image(store, image) is None):
+        if opts.builder is None:
+            raise NotSupported(f"services.{name}.build", BUILD_LATER)
+        report(f" {name}  Building")
+        rec = opts.builder(name)
+        report(f" {name}  Built")
+        return rec
+    if policy == "build":
+        raise MockerError(f"service {name}: pull_policy build needs a build section")
+    return ensure_image(store, image, policy, report, service=name, platform=svc.get("platform"))
+
+
+def ensure_image(store: Store, image: str, policy: str, report: Report, *, service: str,
+                 platform: str | None = None) -> Any:
+    """A local image, or pulled per ``pull_policy``."""
+    from mocker.engine.distribution import pull
+    from mocker.engine.images import find_image, get_image
+
     rec = find_image(store, image)
-    if policy == "build" or (buildable and rec is None):
-        raise NotSupported(f"services.{service}.build", "image builds arrive with the build milestone (issue #5)")
     if rec is not None and policy not in ("always",):
         return rec
     if policy == "never" and rec is None:
@@ -237,8 +261,7 @@ def converge(store: Store, project: Project, opts: UpOptions, report: Report) ->
 
     for n in names:
         svc = project.services[n]
-        if svc.get("image") or svc.get("build"):
-            create_options(project, n, {**svc, "image": svc.get("image") or "x"}, container_name="x", labels={})
+        create_options(project, n, svc, container_name="x", labels={})
     _orphans(store, project, opts.remove_orphans, report)
     from mocker.compose.networking import ensure_networks
 
@@ -294,11 +317,7 @@ def _start_one(store: Store, rec: ContainerRecord, report: Report) -> ContainerR
 def _plan_service(store: Store, project: Project, n: str, opts: UpOptions, report: Report) -> list[ContainerRecord]:
     """One service's containers as the model wants them: kept, recreated, created or removed."""
     svc = project.services[n]
-    policy = opts.pull or svc.get("pull_policy") or "missing"
-    if policy == "if_not_present":
-        policy = "missing"
-    image = ensure_image(store, str(svc["image"]), policy, report, service=n, buildable=bool(svc.get("build")),
-                         platform=svc.get("platform"))
+    image = service_image(store, project, n, opts, report)
     want = replicas(svc, opts.scale, n)
     want_hash = L.config_hash(svc)
     existing = containers_of(store, project.name, services=(n,))
@@ -479,9 +498,15 @@ def _remove_images(store: Store, project: Project | None, project_name: str, rmi
         raise InvalidArgument(f"invalid value for --rmi: {rmi}")
     if project is None:
         return
-    for svc in project.services.values():
-        image = svc.get("image")
-        if not image or (rmi == "local" and not svc.get("build")):
+    from mocker.compose.building import image_name
+
+    for n, svc in project.services.items():
+        if rmi == "local" and svc.get("image"):
+            continue            # "local": only images without a custom name (built as <project>-<service>)
+        image = image_name(project, n, svc)
+        from mocker.engine.images import find_image
+
+        if find_image(store, image) is None:
             continue
         result = image_remove.remove(store, [str(image)], force=False, prune=True)
         errors = getattr(result, "errors", None) or []

@@ -202,9 +202,6 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
     for key, reason in _UNSUPPORTED.items():
         if svc.get(key):
             raise NotSupported(f"{where}.{key}", reason)
-    if svc.get("build") and not svc.get("image"):
-        raise NotSupported(f"{where}.build", "image builds arrive with the build milestone (issue #5); "
-                                             "give the service an image")
     logging = svc.get("logging") or {}
     env = tuple(f"{k}={v}" for k, v in (svc.get("environment") or {}).items() if v is not None) + extra_env
     sec_opts = tuple(svc.get("security_opt") or ())
@@ -216,7 +213,7 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
     _check_deploy(svc, where)
     restart = RestartPolicy() if oneoff else _restart(svc.get("restart") or _deploy_restart(svc))
     return ContainerCreateOptions(
-        image=str(svc["image"]),
+        image=str(svc.get("image") or f"{project.name}-{name}"),
         name=container_name,
         command=command if command is not None else (tuple(svc["command"]) if svc.get("command") is not None
                                                        else None),
