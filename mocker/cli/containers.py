@@ -410,38 +410,18 @@ ATTACH = Command(
 
 def _prune(ctx: Context, p: Parsed) -> int:
     from mocker.cli.images import confirm
-    from mocker.engine import containers
+    from mocker.engine.container_filters import parse_filters, prune
     from mocker.format.units import human_size
 
-    store = ctx.store()
-    until = None
-    labels: list[tuple[str, bool]] = []
-    for item in p.filter:
-        key, eq, value = item.partition("=")
-        if key == "until" and eq:
-            from mocker.engine.logs import parse_time
-
-            until = parse_time(value)
-        elif key in ("label", "label!") and eq:
-            labels.append((value, key == "label"))
-        else:
+    f = parse_filters(p.filter)
+    for key in f:
+        if key not in ("until", "label", "label!"):
             raise MockerError(f"invalid filter '{key}'")
     if not p.force and not confirm(ctx, "WARNING! This will remove all stopped containers."):
         return 0
-    deleted, reclaimed = [], 0
-    for rec in containers.list_containers(store):
-        if rec.status not in ("exited", "created", "dead"):
-            continue
-        if until is not None and rec.created >= until:
-            continue
-        if not all(_label_match(rec.labels, want) == positive for want, positive in labels):
-            continue
-        reclaimed += _dir_size(store.paths.containers / rec.id / "upper")
-        try:
-            containers.remove(store, rec.id)
-            deleted.append(rec.id)
-        except MockerError as e:
-            ctx.err(f"Error: {e}")
+    deleted, reclaimed, errors = prune(ctx.store(), f)
+    for e in errors:
+        ctx.err(f"Error: {e}")
     if deleted:
         ctx.out("Deleted Containers:")
         for d in deleted:
@@ -449,22 +429,6 @@ def _prune(ctx: Context, p: Parsed) -> int:
         ctx.out("")
     ctx.out(f"Total reclaimed space: {human_size(reclaimed)}")
     return 0
-
-
-def _label_match(labels: dict[str, str], want: str) -> bool:
-    k, eq, v = want.partition("=")
-    return k in labels and (not eq or labels[k] == v)
-
-
-def _dir_size(path: Any) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, f)).st_size
-            except OSError:
-                pass
-    return total
 
 
 PRUNE = Command(

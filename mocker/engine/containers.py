@@ -94,6 +94,19 @@ def start(store: Store, name_or_id: str) -> ContainerRecord:
         return _start_locked(store, get(store, rec.id))
 
 
+def prepare(store: Store, name_or_id: str) -> ContainerRecord:
+    """Give a container that is not running its supervisor and runtime container, without starting
+    the process, so a client can attach before ``start`` and miss no output (the API's attach
+    before start, as ``docker run`` and ``docker start -a`` do it). ``start`` then starts this one."""
+    rec = get(store, name_or_id)
+    if rec.status in LIVE:
+        return rec
+    rt = runtime_for(store, _runtime_name(rec))
+    with _container_lock(store, rec.id):
+        _prepare(store, rt, get(store, rec.id))
+    return rec
+
+
 def _start_for_restart(store: Store, container_id: str) -> None:
     with _container_lock(store, container_id):
         rec = cdb.get(store.db, container_id)
