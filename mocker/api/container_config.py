@@ -8,7 +8,7 @@ dropped silently. The engine then validates the options as it does for the CLI.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from mocker.engine.types.containers import (
     ContainerCreateOptions,
@@ -132,7 +132,7 @@ def _mount(m: dict[str, Any]) -> MountSpec:
     driver = _dict(vol.get("DriverConfig"), "DriverConfig")
     if driver.get("Name") not in (None, "", "local"):
         raise NotSupported(f"volume driver {driver['Name']!r}", "only the local volume driver exists")
-    recursive = None
+    recursive: Literal["enabled", "disabled", "writable", "readonly"] | None = None
     if bind.get("NonRecursive"):
         recursive = "disabled"
     elif bind.get("ReadOnlyNonRecursive"):
@@ -142,7 +142,8 @@ def _mount(m: dict[str, Any]) -> MountSpec:
     if bind.get("CreateMountpoint"):
         raise NotSupported("BindOptions.CreateMountpoint", "bind sources must exist")
     return MountSpec(
-        type=kind, source=m.get("Source") or "", target=m.get("Target") or "", read_only=bool(m.get("ReadOnly")),
+        type=kind,  # type: ignore[arg-type]
+        source=m.get("Source") or "", target=m.get("Target") or "", read_only=bool(m.get("ReadOnly")),
         consistency=m.get("Consistency") or None, bind_propagation=bind.get("Propagation") or None,
         bind_recursive=recursive, volume_nocopy=bool(vol.get("NoCopy")), volume_subpath=vol.get("Subpath") or None,
         volume_labels=dict(vol.get("Labels") or {}), volume_options=dict(driver.get("Options") or {}),
@@ -154,10 +155,11 @@ def _healthcheck(h: dict[str, Any] | None) -> HealthCheck | None:
     if not h:
         return None
     test = _strs(h.get("Test"), "Healthcheck.Test")
-    return HealthCheck(test=test or None, interval=_int(h.get("Interval"), "Interval"),
-                       timeout=_int(h.get("Timeout"), "Timeout"), start_period=_int(h.get("StartPeriod"), "StartPeriod"),
-                       start_interval=_int(h.get("StartInterval"), "StartInterval"),
-                       retries=_int(h.get("Retries"), "Retries"))
+    def n(key: str) -> int:
+        return _int(h.get(key), key)
+
+    return HealthCheck(test=test or None, interval=n("Interval"), timeout=n("Timeout"),
+                       start_period=n("StartPeriod"), start_interval=n("StartInterval"), retries=n("Retries"))
 
 
 def _security(host: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -238,13 +240,15 @@ def create_options(body: dict[str, Any], *, name: str | None, platform: str | No
         **sec_fields,
     )
     pids = host.get("PidsLimit")
+
+    def n(key: str) -> int | None:
+        return _int(host.get(key), key) or None
+
     resources = Resources(
-        memory=_int(host.get("Memory"), "Memory") or None, memory_swap=_int(host.get("MemorySwap"), "MemorySwap") or None,
-        memory_reservation=_int(host.get("MemoryReservation"), "MemoryReservation") or None,
-        nano_cpus=_int(host.get("NanoCpus"), "NanoCpus") or None, cpu_shares=_int(host.get("CpuShares"), "CpuShares") or None,
-        cpu_quota=_int(host.get("CpuQuota"), "CpuQuota") or None, cpu_period=_int(host.get("CpuPeriod"), "CpuPeriod") or None,
+        memory=n("Memory"), memory_swap=n("MemorySwap"), memory_reservation=n("MemoryReservation"),
+        nano_cpus=n("NanoCpus"), cpu_shares=n("CpuShares"), cpu_quota=n("CpuQuota"), cpu_period=n("CpuPeriod"),
         cpuset_cpus=host.get("CpusetCpus") or None, pids_limit=pids if pids not in (None, 0) else None,
-        oom_kill_disable=bool(host.get("OomKillDisable")), shm_size=_int(host.get("ShmSize"), "ShmSize") or None,
+        oom_kill_disable=bool(host.get("OomKillDisable")), shm_size=n("ShmSize"),
     )
     ulimits = {u["Name"]: Ulimit(name=u["Name"], soft=int(u["Soft"]), hard=int(u["Hard"]))
                for u in host.get("Ulimits") or []}
@@ -269,7 +273,8 @@ def create_options(body: dict[str, Any], *, name: str | None, platform: str | No
         auto_remove=bool(host.get("AutoRemove")),
         restart=RestartPolicy(name=restart.get("Name") or "no",
                               maximum_retry_count=_int(restart.get("MaximumRetryCount"), "MaximumRetryCount")),
-        volumes=tuple(volumes), mounts=mounts, tmpfs={str(k): str(v) for k, v in _dict(host.get("Tmpfs"), "Tmpfs").items()},
+        volumes=tuple(volumes), mounts=mounts,
+        tmpfs={str(k): str(v) for k, v in _dict(host.get("Tmpfs"), "Tmpfs").items()},
         resources=resources, ulimits=tuple(ulimits[k] for k in sorted(ulimits)), devices=devices,
         security=security, security_opt=security_opt, init=host.get("Init"),
         stop_signal=cfg.get("StopSignal") or None, stop_timeout=cfg.get("StopTimeout"),
@@ -280,7 +285,8 @@ def create_options(body: dict[str, Any], *, name: str | None, platform: str | No
         sysctls={str(k): str(v) for k, v in _dict(host.get("Sysctls"), "Sysctls").items()},
         networks=_networks(host, net_cfg, cfg), publish=_publish(_dict(host.get("PortBindings"), "PortBindings")),
         publish_all=bool(host.get("PublishAllPorts")), expose=tuple(_dict(cfg.get("ExposedPorts"), "ExposedPorts")),
-        dns=tuple(_strs(host.get("Dns"), "Dns") or ()), dns_search=tuple(_strs(host.get("DnsSearch"), "DnsSearch") or ()),
+        dns=tuple(_strs(host.get("Dns"), "Dns") or ()),
+        dns_search=tuple(_strs(host.get("DnsSearch"), "DnsSearch") or ()),
         dns_options=tuple(_strs(host.get("DnsOptions"), "DnsOptions") or ()),
         extra_hosts=tuple(_strs(host.get("ExtraHosts"), "ExtraHosts") or ()),
     )

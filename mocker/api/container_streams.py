@@ -134,7 +134,7 @@ def logs(req: Request) -> None:
     follow = req.q_bool("follow")
     content = "application/vnd.docker.raw-stream" if tty or req.version < (1, 42) else \
         "application/vnd.docker.multiplexed-stream"
-    sock: socket.socket = req.handler.connection  # type: ignore[attr-defined]
+    sock: socket.socket = req.handler.connection
 
     def running() -> bool:
         if client_gone(sock):

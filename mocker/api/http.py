@@ -173,8 +173,9 @@ class Request:
     def send_text(self, text: str, status: int = 200) -> None:
         self.send_bytes(text.encode(), "text/plain; charset=utf-8", status)
 
-    def stream(self, content_type: str = "application/json", status: int = 200) -> ChunkedWriter:
-        self._start(status, {"Content-Type": content_type, "Transfer-Encoding": "chunked"})
+    def stream(self, content_type: str = "application/json", status: int = 200,
+               headers: dict[str, str] | None = None) -> ChunkedWriter:
+        self._start(status, {"Content-Type": content_type, "Transfer-Encoding": "chunked", **(headers or {})})
         return ChunkedWriter(self.handler)
 
     def hijack(self, content_type: str = "application/vnd.docker.raw-stream") -> socket.socket:
@@ -194,7 +195,7 @@ class Request:
         self.answered = True
         self.hijacked = True
         h.close_connection = True
-        sock: socket.socket = h.connection  # type: ignore[attr-defined]
+        sock: socket.socket = h.connection
         return sock
 
 
@@ -267,7 +268,7 @@ class BodyReader:
         if self._done:
             return b""
         if n is None or n < 0:
-            parts = []
+            parts: list[bytes] = []
             while True:
                 part = self.read(1 << 20)
                 if not part:

@@ -193,50 +193,14 @@ EXEC = Command(
 
 
 def _top(ctx: Context, p: Parsed) -> int:
-    from mocker.engine import containers
+    from mocker.engine.container_top import top
 
-    store = ctx.store()
-    rec = containers.get(store, p.args[0])
-    if rec.status not in ("running", "paused"):
-        raise Conflict(f"container {rec.id} is not running")
-    import subprocess
-
-    pids = _container_pids(rec.pid)
-    ps_args = p.args[1:] or ["-ef"]
-    out = subprocess.run(["ps", *ps_args], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise MockerError(f"ps: {out.stderr.strip()}")
-    lines = out.stdout.splitlines()
-    if not lines:
-        return 0
-    header = lines[0].split()
-    try:
-        col = header.index("PID")
-    except ValueError:
-        raise MockerError("Couldn't find PID field in ps output") from None
-    ctx.out(lines[0])
-    for line in lines[1:]:
-        fields = line.split()
-        if len(fields) > col and fields[col].isdigit() and int(fields[col]) in pids:
-            ctx.out(line)
+    header, rows = top(ctx.store(), p.args[0], p.args[1:])
+    if header:
+        ctx.out(header)
+    for line in rows:
+        ctx.out(line)
     return 0
-
-
-def _container_pids(pid: int) -> set[int]:
-    """PIDs in the container's PID namespace, read from /proc (its init and every descendant)."""
-    try:
-        ns = os.readlink(f"/proc/{pid}/ns/pid")
-    except OSError:
-        return {pid}
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.readlink(f"/proc/{entry}/ns/pid") == ns:
-                    found.add(int(entry))
-            except OSError:
-                continue
-    return found
 
 
 TOP = Command(name="top", usage="top CONTAINER [ps OPTIONS]", summary="Display the running processes of a container",
