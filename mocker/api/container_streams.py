@@ -58,14 +58,17 @@ def attach(req: Request) -> None:
     want_in, want_out, want_err = req.q_bool("stdin"), req.q_bool("stdout"), req.q_bool("stderr")
     stream, logs = req.q_bool("stream"), req.q_bool("logs")
     tty = bool(rec.config["spec"].get("tty"))
-    if stream and rec.status not in ("running", "restarting"):
-        rec = containers.prepare(store, rec.id)   # attach before start: no output is missed
     rt = containers.runtime_for(store, (rec.config.get("options") or {}).get("runtime"))
     conn = None
     if stream:
-        from mocker.runtime.linux import attach as streams
-
-        conn = streams.connect(rt.bundle_dir(rec.id) + "/attach")
+        try:
+            if rec.status not in ("running", "restarting"):
+                rec = containers.prepare(store, rec.id)   # attach before start: no output is missed
+            conn = term.connect(rt.bundle_dir(rec.id) + "/attach")
+        except MockerError:
+            # The process cannot be set up (e.g. its command does not exist): the stream ends at
+            # once and ``start`` reports why, as with Docker, whose attach only waits for a start.
+            conn = None
     try:
         content = "application/vnd.docker.raw-stream" if tty or req.version < (1, 42) else \
             "application/vnd.docker.multiplexed-stream"

@@ -130,10 +130,17 @@ def wait(req: Request) -> None:
         raise InvalidArgument(f"invalid condition: \"{condition}\"")
     store = req.store
     rec = containers.get(store, req.params["id"])
+    from mocker.api.container_streams import client_gone
+    from mocker.engine.container_wait import Cancelled
+
+    sock = req.handler.connection
     out = req.stream()
     try:
-        code = wait_for(store, rec.id, condition)
+        code = wait_for(store, rec.id, condition, cancelled=lambda: client_gone(sock))
         out.json({"StatusCode": code, "Error": None})
+    except Cancelled:
+        req.handler.close_connection = True
+        return
     except MockerError as e:
         out.json({"StatusCode": -1, "Error": {"Message": str(e)}})
     out.close()

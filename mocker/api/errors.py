@@ -17,11 +17,24 @@ class HTTPError(MockerError):
 
 
 def status_of(exc: MockerError) -> int:
+    from mocker.errors import CannotInvoke, CommandNotFound
+
+    if isinstance(exc, CannotInvoke | CommandNotFound):
+        return 400      # moby: a process that cannot start is an invalid parameter
     return int(getattr(exc, "http_status", 500) or 500)
 
 
 def body_of(exc: MockerError) -> dict[str, str]:
-    return {"message": str(exc)}
+    """Docker's JSON error. Clients read some words in it: the docker CLI exits 127 or 126 after a
+    failed start when the message says "executable file not found" or "permission denied"."""
+    from mocker.errors import CannotInvoke, CommandNotFound
+
+    text = str(exc)
+    if isinstance(exc, CommandNotFound) and "executable file not found" not in text:
+        text += ": executable file not found in $PATH"
+    elif isinstance(exc, CannotInvoke) and "permission denied" not in text:
+        text += ": permission denied"
+    return {"message": text}
 
 
 def not_supported(what: str, reason: str) -> NotSupported:

@@ -128,21 +128,30 @@ def start(req: Request) -> None:
     store = req.store
     rec = containers.get(store, inst.container_id)
     rt = containers.runtime_for(store, (rec.config.get("options") or {}).get("runtime"))
+    # Docker answers first and reports a process that cannot start inside the stream (the exec's
+    # exit code, 126 or 127, is what the client then reads from inspect).
+    sock = None if detach else req.hijack()
     try:
         session = rt.exec_start(rec.id, spec, size=inst.pending_size if spec.tty else None)
-    except MockerError:
-        inst.exit_code, inst.finished_at = 126, time.time()
-        raise
+    except MockerError as e:
+        _finish(inst, e.exit_code if e.exit_code in (126, 127) else 126)
+        if sock is None:
+            raise
+        try:
+            sock.sendall(socket_writer_bytes(str(e), spec.tty))
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        return
     with inst.lock:
         inst.session, inst.pid, inst.running = session, session.pid, True
         pending, inst.pending_size = inst.pending_size, None
     if pending and spec.tty:
         session.resize(*pending)
-    if detach:
+    if sock is None:
         threading.Thread(target=_wait_detached, args=(inst, session), daemon=True).start()
         req.send_empty(200)
         return
-    sock = req.hijack()
     keys = term.parse_detach_keys(inst.detach_keys) if inst.detach_keys else term.DEFAULT_DETACH_KEYS
     try:
         code = session.run(stdin=sock.fileno() if inst.attach_stdin else None,
@@ -156,6 +165,13 @@ def start(req: Request) -> None:
         sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass
+
+
+def socket_writer_bytes(message: str, tty: bool) -> bytes:
+    from mocker.api.container_streams import frame
+
+    data = (message + "\r\n").encode()
+    return data if tty else frame(1, data)
 
 
 def _finish(inst: ExecInstance, code: int) -> None:

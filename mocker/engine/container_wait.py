@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from mocker.engine import containers
 from mocker.errors import ContainerNotFound, InvalidArgument
@@ -20,7 +21,14 @@ CONDITIONS = ("not-running", "next-exit", "removed")
 POLL = 0.05
 
 
-def wait(store: Store, name_or_id: str, condition: str = "not-running") -> int:
+class Cancelled(Exception):
+    """The waiter went away (``cancelled()`` said so) before the condition was met."""
+
+
+def wait(store: Store, name_or_id: str, condition: str = "not-running",
+         cancelled: Callable[[], bool] | None = None) -> int:
+    """The exit code once ``condition`` holds. ``cancelled`` is polled while nothing runs yet (a
+    client that hung up); it raises :class:`Cancelled` then."""
     if condition == "":
         condition = "not-running"
     if condition not in CONDITIONS:
@@ -30,29 +38,33 @@ def wait(store: Store, name_or_id: str, condition: str = "not-running") -> int:
         from mocker.store.locks import file_lock
 
         with file_lock(store.paths.run / "locks" / f"{rec.id}.attached", shared=True):
-            code = _next_exit(store, rec.id)
+            code = _next_exit(store, rec.id, cancelled)
             try:
                 containers.remove(store, rec.id, force=True, volumes_too=True)
             except ContainerNotFound:
                 pass
         return code
-    code = _next_exit(store, rec.id) if condition != "not-running" else containers.wait(store, rec.id)
+    code = _next_exit(store, rec.id, cancelled) if condition != "not-running" else containers.wait(store, rec.id)
     if condition == "removed":
         while True:
             try:
                 containers.get(store, rec.id)
             except ContainerNotFound:
                 break
+            if cancelled is not None and cancelled():
+                raise Cancelled
             time.sleep(POLL)
     return code
 
 
-def _next_exit(store: Store, cid: str) -> int:
+def _next_exit(store: Store, cid: str, cancelled: Callable[[], bool] | None) -> int:
     first = containers.get(store, cid)
     if first.status in containers.LIVE:
         return containers.wait(store, cid)
     while True:
         time.sleep(POLL)
+        if cancelled is not None and cancelled():
+            raise Cancelled
         rec = containers.get(store, cid)
         if rec.status in containers.LIVE:
             return containers.wait(store, cid)

@@ -89,9 +89,18 @@ def _container_lock(store: Store, cid: str) -> Any:
 
 
 def start(store: Store, name_or_id: str) -> ContainerRecord:
+    """Start a container; one with ``--rm`` that fails to start is removed, as Docker's daemon does."""
     rec = get(store, name_or_id)
-    with _container_lock(store, rec.id):
-        return _start_locked(store, get(store, rec.id))
+    try:
+        with _container_lock(store, rec.id):
+            return _start_locked(store, get(store, rec.id))
+    except MockerError:
+        if (rec.config.get("options") or {}).get("auto_remove"):
+            try:
+                remove(store, rec.id, force=True, volumes_too=True)
+            except MockerError:
+                pass
+        raise
 
 
 def prepare(store: Store, name_or_id: str) -> ContainerRecord:
