@@ -165,6 +165,7 @@ def method_has_unread_body(req: Request) -> bool:
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128    # each `docker run` opens several connections at once
     allow_reuse_address = False
 
     def __init__(self, path: str, root: str | None, *, debug: bool = False) -> None:
@@ -216,6 +217,11 @@ def serve(path: str, root: str | None, *, idle_timeout: float = 0, debug: bool =
           ready: Any = None) -> None:
     """Serve until interrupted, or until ``idle_timeout`` seconds pass without a connection."""
     server = Server(path, root, debug=debug)
+    if debug:
+        import faulthandler
+        import signal
+
+        faulthandler.register(signal.SIGUSR1, all_threads=True)   # where is every thread? (kill -USR1)
     try:
         server.server_bind()
         server.server_activate()
