@@ -109,6 +109,23 @@ class Handler(BaseHTTPRequestHandler):
     def address_string(self) -> str:
         return "unix"
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors of the HTTP layer itself (bad request line, headers) as Docker's JSON too."""
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"   # always answer with a status line
+        self.close_connection = True
+        body = json.dumps({"message": message or self.responses.get(code, ("error",))[0]}).encode() + b"\n"
+        try:
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except OSError:
+            pass
+
     def handle_one_request(self) -> None:
         try:
             super().handle_one_request()
@@ -224,6 +241,10 @@ def serve(path: str, root: str | None, *, idle_timeout: float = 0, debug: bool =
         faulthandler.register(signal.SIGUSR1, all_threads=True)   # where is every thread? (kill -USR1)
     try:
         server.server_bind()
+    except BaseException:
+        server.server_close()
+        raise
+    try:
         server.server_activate()
         if ready is not None:
             ready(path)

@@ -11,52 +11,12 @@ import os
 import shutil
 import subprocess
 import tarfile
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-
-class Service:
-    def __init__(self, proc: subprocess.Popen[str], socket: str, env: dict[str, str]) -> None:
-        self.proc = proc
-        self.socket = socket
-        self.env = env
-
-    @property
-    def url(self) -> str:
-        return f"unix://{self.socket}"
-
-
-def start_service(mocker_env: dict[str, str], *extra: str, path: str | None = None) -> Service:
-    from conftest import mocker_executable
-
-    if path is None:
-        path = os.path.join(tempfile.mkdtemp(prefix="mk", dir="/tmp"), "api", "mocker.sock")
-    proc = subprocess.Popen([mocker_executable(), "system", "service", *extra, f"unix://{path}"], env=mocker_env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 20
-    while not os.path.exists(path):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            out, err = proc.communicate()
-            pytest.fail(f"the API service did not start:\n{out}\n{err}", pytrace=False)
-        time.sleep(0.02)
-    return Service(proc, path, mocker_env)
-
-
-def stop_service(svc: Service) -> None:
-    if svc.proc.poll() is None:
-        svc.proc.terminate()
-        try:
-            svc.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            svc.proc.kill()
-            svc.proc.wait()
-    shutil.rmtree(os.path.dirname(os.path.dirname(svc.socket)), ignore_errors=True)
+from support.api import Service, start_service, stop_service
 
 
 @pytest.fixture
