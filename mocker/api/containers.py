@@ -174,7 +174,8 @@ def delete(req: Request) -> None:
 
 
 def prune(req: Request) -> None:
-    from mocker.engine.container_filters import prune as engine_prune
+    from mocker.engine.container_prune import prune as engine_prune
 
-    deleted, reclaimed, _errors = engine_prune(req.store, req.filters())
-    req.send_json({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})
+    items = [f"{k}={v}" for k, values in req.filters().items() for v in values]
+    report = engine_prune(req.store, items)
+    req.send_json({"ContainersDeleted": report.deleted or None, "SpaceReclaimed": report.reclaimed})

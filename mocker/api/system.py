@@ -57,7 +57,8 @@ def info(req: Request) -> None:
 
 def df(req: Request) -> None:
     from mocker.api.images import image_summaries
-    from mocker.engine.container_filters import dir_size, summary
+    from mocker.engine.container_filters import summary
+    from mocker.engine.container_prune import dir_size
     from mocker.engine.containers import list_containers
     from mocker.engine.volumes import list_volumes, volume_json, volume_size
     from mocker.store import images as idb

@@ -95,6 +95,7 @@ COMMANDS: dict[str, str] = {
     "system info": "mocker.cli.system:INFO",
     "system df": "mocker.cli.system:DF",
     "system service": "mocker.cli.system:SERVICE",
+    "system prune": "mocker.cli.system:PRUNE",
     # volumes
     "volume create": "mocker.cli.volumes:CREATE",
     "volume ls": "mocker.cli.volumes:LS",
@@ -139,5 +140,5 @@ UNSUPPORTED: dict[str, str] = {
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
     "container", "network", "build", "builder", "manifest", "compose", "events",
-    "system prune", "system events", "image build",
+    "system events", "image build",
 )

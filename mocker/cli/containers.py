@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from mocker.cli.command import Command, Context
 from mocker.cli.container_flags import CREATE_FLAGS, RUN_FLAGS
 from mocker.cli.flags import Flag, Parsed
-from mocker.errors import MockerError
+from mocker.errors import ContainerNotFound, MockerError
 
 if TYPE_CHECKING:
     from mocker.engine.types.containers import ContainerCreateOptions
@@ -328,6 +328,8 @@ def _cleanup(ctx: Context, p: Parsed) -> int:
     store = ctx.store()
     try:
         containers.cleanup(store, p.args[0])
+    except ContainerNotFound:
+        return 0    # removed meanwhile (e.g. by the attached `run --rm` that read the exit code)
     except MockerError as e:
         # conmon discards the exit command's output: keep the reason where an operator can find it.
         import time
@@ -410,24 +412,21 @@ ATTACH = Command(
 
 def _prune(ctx: Context, p: Parsed) -> int:
     from mocker.cli.images import confirm
-    from mocker.engine.container_filters import parse_filters, prune
+    from mocker.engine.container_prune import PruneFilter, prune
     from mocker.format.units import human_size
 
-    f = parse_filters(p.filter)
-    for key in f:
-        if key not in ("until", "label", "label!"):
-            raise MockerError(f"invalid filter '{key}'")
+    PruneFilter(p.filter)  # bad filters fail before the prompt
     if not p.force and not confirm(ctx, "WARNING! This will remove all stopped containers."):
         return 0
-    deleted, reclaimed, errors = prune(ctx.store(), f)
-    for e in errors:
+    report = prune(ctx.store(), p.filter)
+    for e in report.errors:
         ctx.err(f"Error: {e}")
-    if deleted:
+    if report.deleted:
         ctx.out("Deleted Containers:")
-        for d in deleted:
+        for d in report.deleted:
             ctx.out(d)
         ctx.out("")
-    ctx.out(f"Total reclaimed space: {human_size(reclaimed)}")
+    ctx.out(f"Total reclaimed space: {human_size(report.reclaimed)}")
     return 0
 
 

@@ -6,7 +6,6 @@ splits its ``key=value`` flags into it with :func:`parse_filters`).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from mocker.errors import InvalidArgument
@@ -16,7 +15,6 @@ from mocker.store.store import Store
 PS_KEYS = {"id", "name", "label", "status", "exited", "ancestor", "before", "since", "volume", "health",
            "is-task", "network", "publish", "expose"}
 STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
-PRUNE_KEYS = {"until", "label", "label!"}
 
 
 def parse_filters(items: list[str]) -> dict[str, list[str]]:
@@ -104,51 +102,6 @@ def list_filtered(store: Store, f: dict[str, list[str]], *, all_: bool = False, 
     recs = [r for r in containers.list_containers(store)
             if (show_all or r.status in ("running", "paused", "restarting")) and matches(store, r, f)]
     return recs[:limit] if limit > 0 else recs
-
-
-def prune(store: Store, f: dict[str, list[str]]) -> tuple[list[str], int, list[str]]:
-    """Remove stopped containers matching ``until``/``label``/``label!``: (ids, bytes freed, errors)."""
-    from mocker.engine import containers
-    from mocker.errors import MockerError
-
-    until = None
-    for key, values in f.items():
-        if key not in PRUNE_KEYS:
-            raise InvalidArgument(f"invalid filter '{key}'")
-        if key == "until":
-            from mocker.engine.logs import parse_time
-
-            until = min(parse_time(v) for v in values)
-    deleted, reclaimed, errors = [], 0, []
-    for rec in containers.list_containers(store):
-        if rec.status not in ("exited", "created", "dead"):
-            continue
-        if until is not None and rec.created >= until:
-            continue
-        if not all(label_match(rec.labels, w) for w in f.get("label", [])):
-            continue
-        if any(label_match(rec.labels, w) for w in f.get("label!", [])):
-            continue
-        size = dir_size(str(store.paths.containers / rec.id / "upper"))
-        try:
-            containers.remove(store, rec.id)
-        except MockerError as e:
-            errors.append(str(e))
-            continue
-        deleted.append(rec.id)
-        reclaimed += size
-    return deleted, reclaimed, errors
-
-
-def dir_size(path: str) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
-    return total
 
 
 def summary(rec: ContainerRecord) -> dict[str, Any]:
