@@ -190,13 +190,18 @@ def test_container_prune_and_rename_and_top(docker_cli) -> None:
     docker_cli("rm", "-f", "live")
 
 
-def test_twenty_parallel_runs(docker_cli) -> None:
+def test_twenty_parallel_runs(docker_cli, service) -> None:
+    from support.api import dump_service
+
     def one(i: int) -> subprocess.CompletedProcess[str]:
         return docker_cli("run", "--rm", "busybox", "sh", "-c", f"echo run{i}; exit {i % 5}", check=False,
                           timeout=120)
 
-    with ThreadPoolExecutor(20) as pool:
-        results = list(pool.map(one, range(20)))
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(one, range(20)))
+    except subprocess.TimeoutExpired:
+        pytest.fail("a run hung; the service says:\n" + dump_service(service), pytrace=False)
     for i, r in enumerate(results):
         assert (r.returncode, r.stdout) == (i % 5, f"run{i}\n"), r.stderr
     assert docker_cli("ps", "-aq").stdout == ""

@@ -57,7 +57,8 @@ def raw_request(path: str, data: bytes) -> bytes:
 
 
 class Service:
-    def __init__(self, proc: subprocess.Popen[str], socket: str, env: dict[str, str]) -> None:
+    def __init__(self, proc: subprocess.Popen[str], socket: str, env: dict[str, str], log: str) -> None:
+        self.log = log
         self.proc = proc
         self.socket = socket
         self.env = env
@@ -68,20 +69,37 @@ class Service:
 
 
 def start_service(mocker_env: dict[str, str], *extra: str, path: str | None = None) -> Service:
+    """Start the service on ``path`` (default: a short fresh one; unix socket paths are limited to
+    107 bytes). Its output goes to files beside the socket (``service.log``); ``--debug`` logs each
+    request there and makes ``kill -USR1`` dump every thread's stack into it."""
     from conftest import mocker_executable
 
     if path is None:
         path = os.path.join(tempfile.mkdtemp(prefix="mk", dir="/tmp"), "api", "mocker.sock")
-    proc = subprocess.Popen([mocker_executable(), "system", "service", *extra, f"unix://{path}"], env=mocker_env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = os.path.join(os.path.dirname(os.path.dirname(path)), "service.log")
+    with open(log, "w") as out:
+        proc = subprocess.Popen([mocker_executable(), "--debug", "system", "service", *extra, f"unix://{path}"],
+                                env=mocker_env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, text=True)
     deadline = time.monotonic() + 20
     while not os.path.exists(path):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            out, err = proc.communicate()
-            pytest.fail(f"the API service did not start:\n{out}\n{err}", pytrace=False)
+            proc.wait()
+            with open(log) as f:
+                pytest.fail(f"the API service did not start:\n{f.read()}", pytrace=False)
         time.sleep(0.02)
-    return Service(proc, path, mocker_env)
+    return Service(proc, path, mocker_env, log)
+
+
+def dump_service(svc: Service) -> str:
+    """Every thread's stack (SIGUSR1) and the request log, for a test that saw the service hang."""
+    import signal
+
+    if svc.proc.poll() is None:
+        svc.proc.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+    with open(svc.log) as f:
+        return f.read()[-20000:]
 
 
 def stop_service(svc: Service) -> None:
