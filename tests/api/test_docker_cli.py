@@ -245,3 +245,43 @@ def test_login_and_push_with_credentials_from_the_client(docker_cli, auth_regist
     docker_cli("push", f"{repo}:v1", timeout=120)
     docker_cli("rmi", f"{repo}:v1")
     docker_cli("pull", f"{repo}:v1", timeout=120)
+
+
+def test_start_attached_restart_kill_update_stats(docker_cli) -> None:
+    docker_cli("create", "--name", "once", "busybox", "sh", "-c", "echo said; exit 2")
+    first = docker_cli("start", "-a", "once", check=False)
+    assert (first.returncode, first.stdout) == (2, "said\n")
+    again = docker_cli("start", "-a", "once", check=False)
+    assert (again.returncode, again.stdout) == (2, "said\n")
+    docker_cli("run", "-d", "--name", "svc", "busybox", "sleep", "60")
+    pid = json.loads(docker_cli("inspect", "svc").stdout)[0]["State"]["Pid"]
+    docker_cli("restart", "-t", "1", "svc")
+    state = json.loads(docker_cli("inspect", "svc").stdout)[0]["State"]
+    assert state["Status"] == "running" and state["Pid"] != pid
+    docker_cli("update", "--memory", "64m", "--memory-swap", "128m", "svc")
+    assert docker_cli("inspect", "-f", "{{.HostConfig.Memory}}", "svc").stdout.strip() == str(64 << 20)
+    stats = docker_cli("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", "svc").stdout
+    assert stats.startswith("svc ") and "64MiB" in stats
+    docker_cli("kill", "-s", "KILL", "svc")     # PID 1 ignores signals it has no handler for, but KILL
+    assert docker_cli("wait", "svc").stdout.strip() == "137"
+    docker_cli("rm", "once", "svc")
+
+
+def test_diff_export_commit_save_load(docker_cli, tmp_path: Path) -> None:
+    docker_cli("run", "-d", "--name", "changed", "busybox", "sleep", "60")
+    docker_cli("exec", "changed", "sh", "-c", "echo x > /etc/newfile")
+    assert "A /etc/newfile" in docker_cli("diff", "changed").stdout.splitlines()
+    exported = tmp_path / "fs.tar"
+    docker_cli("export", "-o", str(exported), "changed")
+    import tarfile
+
+    with tarfile.open(exported) as tar:
+        assert "etc/newfile" in tar.getnames()
+    image_id = docker_cli("commit", "changed", "snap:1").stdout.strip()
+    assert image_id.startswith("sha256:")
+    saved = tmp_path / "snap.tar"
+    docker_cli("save", "-o", str(saved), "snap:1")
+    docker_cli("rmi", "-f", "snap:1")
+    assert "Loaded image: snap:1" in docker_cli("load", "-i", str(saved)).stdout
+    assert docker_cli("run", "--rm", "snap:1", "cat", "/etc/newfile").stdout == "x\n"
+    docker_cli("rm", "-f", "changed")
