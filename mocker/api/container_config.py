@@ -163,19 +163,19 @@ def _healthcheck(h: dict[str, Any] | None) -> HealthCheck | None:
 
 
 def _security(host: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    from mocker.cli.container_flags import parse_security_opts
+    from mocker.engine.types.containers import security_fields
 
-    opts = list(_strs(host.get("SecurityOpt"), "SecurityOpt") or ())
+    opts = _strs(host.get("SecurityOpt"), "SecurityOpt") or ()
     for o in opts:
         if o.startswith(("seccomp=", "seccomp:")) and o[8:] not in ("unconfined", "builtin"):
             raise NotSupported("SecurityOpt seccomp=<profile>", "custom seccomp profiles are read from a file by "
                                                                 "the mocker CLI; the API cannot pass one yet")
-    fields, raw = parse_security_opts(opts)
+    fields: dict[str, Any] = dict(security_fields(opts))
     if host.get("MaskedPaths") is not None:
         fields["masked_paths"] = tuple(host["MaskedPaths"])
     if host.get("ReadonlyPaths") is not None:
         fields["readonly_paths"] = tuple(host["ReadonlyPaths"])
-    return fields, raw
+    return fields, tuple(opts)
 
 
 def _networks(host: dict[str, Any], net_cfg: dict[str, Any], cfg: dict[str, Any]) -> tuple[NetworkAttachment, ...]:

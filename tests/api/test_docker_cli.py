@@ -227,6 +227,10 @@ def test_pull_and_push_with_the_local_registry(docker_cli, registry: str) -> Non
     assert docker_cli("run", "--rm", f"{repo}:v1", "echo", "pulled").stdout == "pulled\n"
     missing = docker_cli("pull", f"{repo}:nope", check=False, timeout=60)
     assert missing.returncode == 1
+    docker_cli("rmi", f"{repo}:v1")
+    auto = docker_cli("run", "--rm", f"{repo}:v1", "echo", "auto-pulled", timeout=120)
+    assert auto.stdout == "auto-pulled\n"
+    assert f"Unable to find image '{repo}:v1' locally" in auto.stderr
 
 
 @pytest.mark.registry

@@ -71,3 +71,19 @@ def test_errors_are_docker_shaped(client) -> None:
     with pytest.raises(docker.errors.APIError) as err:
         client.networks.list()
     assert err.value.status_code == 501
+
+
+@pytest.mark.registry
+def test_pull_push_and_registry_data(client, registry: str) -> None:
+    from support.registries import unique_repo
+
+    repo = f"{registry}/{unique_repo()}"
+    client.images.get("busybox").tag(repo, "py")
+    lines = list(client.images.push(repo, tag="py", stream=True, decode=True))
+    assert any("digest" in (line.get("aux") or {}) or "Digest" in (line.get("aux") or {}) for line in lines)
+    data = client.images.get_registry_data(f"{repo}:py")
+    assert data.id.startswith("sha256:")
+    assert data.has_platform("linux/amd64") or data.attrs["Platforms"]
+    client.images.remove(f"{repo}:py")
+    pulled = client.images.pull(repo, tag="py")
+    assert f"{repo}:py" in pulled.tags
