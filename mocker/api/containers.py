@@ -121,22 +121,23 @@ def kill(req: Request) -> None:
 
 def wait(req: Request) -> None:
     """The status line goes out at once (the docker CLI waits for it before it starts the
-    container); the body follows when the condition is met."""
-    from mocker.engine.container_wait import CONDITIONS
-    from mocker.engine.container_wait import wait as wait_for
+    container); the body follows when the condition is met. The waiter is in place (lock taken,
+    state noted) before the status line leaves, so a start that follows at once is not missed."""
+    from mocker.api.container_streams import client_gone
+    from mocker.engine.container_wait import CONDITIONS, Cancelled, Waiter
 
     condition = req.q("condition") or "not-running"
     if condition not in CONDITIONS:
         raise InvalidArgument(f"invalid condition: \"{condition}\"")
-    store = req.store
-    rec = containers.get(store, req.params["id"])
-    from mocker.api.container_streams import client_gone
-    from mocker.engine.container_wait import Cancelled
-
+    waiter = Waiter(req.store, req.params["id"], condition)
     sock = req.handler.connection
-    out = req.stream()
     try:
-        code = wait_for(store, rec.id, condition, cancelled=lambda: client_gone(sock))
+        out = req.stream()
+    except OSError:
+        waiter.close()
+        raise
+    try:
+        code = waiter.result(cancelled=lambda: client_gone(sock))
         out.json({"StatusCode": code, "Error": None})
     except Cancelled:
         req.handler.close_connection = True

@@ -6,12 +6,18 @@
 - ``removed``: the code once the container is also gone. For an ``AutoRemove`` container the
   waiter holds the container's "attached" lock, as an attached ``run --rm`` of the CLI does, so
   the supervisor's cleanup leaves the removal (after the code is read) to the waiter.
+
+Two steps, because a client starts the container as soon as it knows the wait is in place:
+:class:`Waiter` takes the lock and notes the container's state (before the front end answers),
+:meth:`Waiter.result` then blocks. A start that wins the race is still seen as the next exit.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
 
 from mocker.engine import containers
 from mocker.errors import ContainerNotFound, InvalidArgument
@@ -25,48 +31,66 @@ class Cancelled(Exception):
     """The waiter went away (``cancelled()`` said so) before the condition was met."""
 
 
-def wait(store: Store, name_or_id: str, condition: str = "not-running",
-         cancelled: Callable[[], bool] | None = None) -> int:
-    """The exit code once ``condition`` holds. ``cancelled`` is polled while nothing runs yet (a
-    client that hung up); it raises :class:`Cancelled` then."""
-    if condition == "":
-        condition = "not-running"
-    if condition not in CONDITIONS:
-        raise InvalidArgument(f"invalid condition: {condition!r}")
-    rec = containers.get(store, name_or_id)
-    if condition == "removed" and (rec.config.get("options") or {}).get("auto_remove"):
-        from mocker.store.locks import file_lock
+class Waiter:
+    def __init__(self, store: Store, name_or_id: str, condition: str = "not-running") -> None:
+        condition = condition or "not-running"
+        if condition not in CONDITIONS:
+            raise InvalidArgument(f"invalid condition: {condition!r}")
+        self.store = store
+        self.condition = condition
+        self._stack = ExitStack()
+        rec = containers.get(store, name_or_id)
+        self.auto_remove = condition == "removed" and bool((rec.config.get("options") or {}).get("auto_remove"))
+        if self.auto_remove:
+            from mocker.store.locks import file_lock
 
-        with file_lock(store.paths.run / "locks" / f"{rec.id}.attached", shared=True):
-            code = _next_exit(store, rec.id, cancelled)
-            try:
-                containers.remove(store, rec.id, force=True, volumes_too=True)
-            except ContainerNotFound:
-                pass
+            self._stack.enter_context(file_lock(store.paths.run / "locks" / f"{rec.id}.attached", shared=True))
+        self.first: Any = containers.get(store, rec.id)     # the state before the client may start it
+        self.id = rec.id
+
+    def result(self, cancelled: Callable[[], bool] | None = None) -> int:
+        """Block until the condition holds; the exit code. ``cancelled`` is polled while nothing runs
+        yet (a client that hung up) and raises :class:`Cancelled` then."""
+        with self._stack:
+            if self.condition == "not-running":
+                return containers.wait(self.store, self.id)
+            code = self._next_exit(cancelled)
+            if self.auto_remove:
+                try:
+                    containers.remove(self.store, self.id, force=True, volumes_too=True)
+                except ContainerNotFound:
+                    pass
+                return code
+        if self.condition == "removed":
+            while True:
+                try:
+                    containers.get(self.store, self.id)
+                except ContainerNotFound:
+                    break
+                if cancelled is not None and cancelled():
+                    raise Cancelled
+                time.sleep(POLL)
         return code
-    code = _next_exit(store, rec.id, cancelled) if condition != "not-running" else containers.wait(store, rec.id)
-    if condition == "removed":
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def _next_exit(self, cancelled: Callable[[], bool] | None) -> int:
+        first = self.first
+        if first.status in containers.LIVE:
+            return containers.wait(self.store, self.id)
         while True:
-            try:
-                containers.get(store, rec.id)
-            except ContainerNotFound:
-                break
+            rec = containers.get(self.store, self.id)
+            if rec.status in containers.LIVE:
+                return containers.wait(self.store, self.id)
+            if rec.started_at != first.started_at and rec.status != "created":
+                return rec.exit_code if rec.exit_code is not None else 0
             if cancelled is not None and cancelled():
                 raise Cancelled
             time.sleep(POLL)
-    return code
 
 
-def _next_exit(store: Store, cid: str, cancelled: Callable[[], bool] | None) -> int:
-    first = containers.get(store, cid)
-    if first.status in containers.LIVE:
-        return containers.wait(store, cid)
-    while True:
-        time.sleep(POLL)
-        if cancelled is not None and cancelled():
-            raise Cancelled
-        rec = containers.get(store, cid)
-        if rec.status in containers.LIVE:
-            return containers.wait(store, cid)
-        if rec.started_at != first.started_at and rec.status != "created":
-            return rec.exit_code if rec.exit_code is not None else 0
+def wait(store: Store, name_or_id: str, condition: str = "not-running",
+         cancelled: Callable[[], bool] | None = None) -> int:
+    """:class:`Waiter` in one call (for callers with nobody to tell that the wait is in place)."""
+    return Waiter(store, name_or_id, condition).result(cancelled)
