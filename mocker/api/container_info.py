@@ -15,20 +15,6 @@ if TYPE_CHECKING:
     from mocker.api.http import ChunkedWriter, Request
 
 
-class _Out:
-    """A binary stream over a chunked body (engine functions write archives to a file object)."""
-
-    def __init__(self, out: ChunkedWriter) -> None:
-        self.out = out
-
-    def write(self, data: bytes) -> int:
-        self.out.write(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
 def top(req: Request) -> None:
     import shlex
 
@@ -54,7 +40,7 @@ def export(req: Request) -> None:
     store = req.store
     rec = containers.get(store, req.params["id"])
     out = req.stream("application/x-tar")
-    engine_export(store, rec.id, _Out(out))  # type: ignore[arg-type]
+    engine_export(store, rec.id, out)  # type: ignore[arg-type]
     out.close()
 
 

@@ -200,16 +200,21 @@ class Request:
 
 
 class ChunkedWriter:
-    """Chunked transfer encoding; :meth:`close` ends the body. A gone client raises ``OSError``."""
+    """Chunked transfer encoding; :meth:`close` ends the body. A gone client raises ``OSError``.
+    A binary file object too (``write``/``flush``), for engine functions that write archives."""
 
     def __init__(self, handler: BaseHTTPRequestHandler) -> None:
         self._wfile = handler.wfile
         self.closed = False
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes) -> int:
         if data:
-            self._wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self._wfile.write(b"%x\r\n%s\r\n" % (len(data), bytes(data)))
             self._wfile.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
     def json(self, obj: Any) -> None:
         self.write(json.dumps(obj).encode() + b"\n")

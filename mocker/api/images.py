@@ -255,20 +255,6 @@ def prune(req: Request) -> None:
     req.send_json({"ImagesDeleted": deleted or None, "SpaceReclaimed": report.reclaimed})
 
 
-class _BodyOut:
-    """A write-only binary stream over the chunked body (for ``save``)."""
-
-    def __init__(self, out: ChunkedWriter) -> None:
-        self.out = out
-
-    def write(self, data: bytes) -> int:
-        self.out.write(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
 def _save(req: Request, names: list[str]) -> None:
     from mocker.engine.archive_save import save
 
@@ -276,7 +262,7 @@ def _save(req: Request, names: list[str]) -> None:
     for n in names:
         _get(store, n)      # a missing image is a 404 before the body starts
     out = req.stream("application/x-tar")
-    save(store, names, _BodyOut(out))  # type: ignore[arg-type]
+    save(store, names, out)  # type: ignore[arg-type]
     out.close()
 
 

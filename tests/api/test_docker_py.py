@@ -87,3 +87,18 @@ def test_pull_push_and_registry_data(client, registry: str) -> None:
     client.images.remove(f"{repo}:py")
     pulled = client.images.pull(repo, tag="py")
     assert f"{repo}:py" in pulled.tags
+
+
+def test_streamed_logs_follow_until_exit_and_demuxed_exec_stream(client) -> None:
+    c = client.containers.run("busybox", ["sh", "-c", "for i in 1 2 3; do echo n$i; sleep 0.2; done"], detach=True)
+    lines = list(c.logs(stream=True, follow=True))
+    assert b"".join(lines) == b"n1\nn2\nn3\n"
+    assert c.wait()["StatusCode"] == 0
+    c.remove()
+    box = client.containers.run("busybox", ["sleep", "60"], detach=True)
+    out = client.api.exec_create(box.id, ["sh", "-c", "echo o; echo e >&2"])
+    chunks = list(client.api.exec_start(out["Id"], stream=True, demux=True))
+    assert b"".join(c[0] or b"" for c in chunks) == b"o\n"
+    assert b"".join(c[1] or b"" for c in chunks) == b"e\n"
+    assert client.api.exec_inspect(out["Id"])["ExitCode"] == 0
+    box.remove(force=True)
