@@ -185,7 +185,8 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     request_queue_size = 128    # each `docker run` opens several connections at once
     allow_reuse_address = False
 
-    def __init__(self, path: str, root: str | None, *, debug: bool = False) -> None:
+    def __init__(self, path: str, root: str | None, *, debug: bool = False, private_dir: bool = False) -> None:
+        self.private_dir = private_dir
         self.root = root
         self.debug = debug
         self.activity = Activity()
@@ -193,24 +194,39 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         super().__init__(path, Handler, bind_and_activate=False)
 
     def server_bind(self) -> None:
-        _prepare_socket_dir(self.path)
+        """Bind under a temporary name: the socket gets its final name only once it listens
+        (:meth:`server_activate`), so a client never finds a socket that refuses it."""
+        _prepare_socket_dir(self.path, private_dir=self.private_dir)
+        self._tmp = os.path.join(os.path.dirname(self.path), f".s{os.getpid()}")
+        if len(self._tmp.encode()) > 107:
+            self._tmp = self.path       # no room for a longer name: bind in place
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._tmp)
         old = os.umask(0o117)
         try:
-            self.socket.bind(self.path)
+            self.socket.bind(self._tmp)
         finally:
             os.umask(old)
-        os.chmod(self.path, 0o660)
+        os.chmod(self._tmp, 0o660)
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        if self._tmp != self.path:
+            os.rename(self._tmp, self.path)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if self.debug:
             traceback.print_exc()
 
 
-def _prepare_socket_dir(path: str) -> None:
-    """A 0700 directory (made if missing); a stale socket is replaced, a live one is an error."""
+def _prepare_socket_dir(path: str, *, private_dir: bool = False) -> None:
+    """A 0700 directory (made if missing; made 0700 when ``private_dir``: the store's run dir, which
+    only the store's owner uses); a stale socket is replaced, a live one is an error."""
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         os.makedirs(directory, mode=0o700)
+    elif private_dir:
+        os.chmod(directory, 0o700)
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -231,9 +247,10 @@ def _prepare_socket_dir(path: str) -> None:
 
 
 def serve(path: str, root: str | None, *, idle_timeout: float = 0, debug: bool = False,
-          ready: Any = None) -> None:
-    """Serve until interrupted, or until ``idle_timeout`` seconds pass without a connection."""
-    server = Server(path, root, debug=debug)
+          ready: Any = None, private_dir: bool = False) -> None:
+    """Serve until interrupted, or until ``idle_timeout`` seconds pass without a connection.
+    ``private_dir``: make the socket's directory 0700 even if it exists (the default socket)."""
+    server = Server(path, root, debug=debug, private_dir=private_dir)
     if debug:
         import faulthandler
         import signal
@@ -244,6 +261,7 @@ def serve(path: str, root: str | None, *, idle_timeout: float = 0, debug: bool =
     except BaseException:
         server.server_close()
         raise
+    tmp = server._tmp
     try:
         server.server_activate()
         if ready is not None:
@@ -253,8 +271,9 @@ def serve(path: str, root: str | None, *, idle_timeout: float = 0, debug: bool =
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+        for leftover in (path, tmp):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
 
 
 def _idle_watch(server: Server, limit: float) -> None:

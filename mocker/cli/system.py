@@ -135,7 +135,8 @@ def _service(ctx: Context, p: Parsed) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        serve(path, ctx.root, idle_timeout=float(5 if p.time is None else p.time), debug=ctx.debug, ready=ready)
+        serve(path, ctx.root, idle_timeout=float(5 if p.time is None else p.time), debug=ctx.debug, ready=ready,
+              private_dir=not p.args)
     except KeyboardInterrupt:
         pass
     return 0

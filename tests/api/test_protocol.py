@@ -105,6 +105,7 @@ def test_default_socket_lives_in_the_stores_run_dir(mocker_env, mocker_root) -> 
     from conftest import mocker_executable
 
     path = mocker_root / "run" / "mocker.sock"
+    path.parent.mkdir(mode=0o755)
     proc = subprocess.Popen([mocker_executable(), "system", "service", "--time", "1"], env=mocker_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -114,6 +115,7 @@ def test_default_socket_lives_in_the_stores_run_dir(mocker_env, mocker_root) -> 
     assert proc.returncode == 0, err
     assert f"unix://{path}" in out
     assert not path.exists()        # gone after the idle exit
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
 def test_time_ends_an_idle_service_and_a_second_one_cannot_take_the_socket(mocker_env) -> None:
