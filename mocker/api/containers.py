@@ -170,7 +170,9 @@ def delete(req: Request) -> None:
         from mocker.errors import NotSupported
 
         raise NotSupported("link=true", "legacy container links are not implemented")
-    containers.remove(req.store, req.params["id"], force=req.q_bool("force"), volumes_too=req.q_bool("v"))
+    rec = containers.remove(req.store, req.params["id"], force=req.q_bool("force"), volumes_too=req.q_bool("v"))
+    with _SIZES_LOCK:
+        _CONSOLE_SIZES.pop(rec.id, None)
     req.send_empty(204)
 
 

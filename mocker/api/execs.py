@@ -37,6 +37,7 @@ class ExecInstance:
         self.exit_code: int | None = None
         self.pid = 0
         self.finished_at = 0.0
+        self.created_at = time.time()
         self.session: Any = None
         self.pending_size: tuple[int, int] | None = None
         self.lock = threading.Lock()
@@ -57,10 +58,17 @@ _LOCK = threading.Lock()
 
 
 def _forget_old() -> None:
+    """Drop instances that ended (or were never started) more than KEEP_FINISHED_SECONDS ago."""
     now = time.time()
     with _LOCK:
-        for key in [k for k, e in _EXECS.items() if e.finished_at and now - e.finished_at > KEEP_FINISHED_SECONDS]:
+        for key in [k for k, e in _EXECS.items() if _expired(e, now)]:
             del _EXECS[key]
+
+
+def _expired(e: ExecInstance, now: float) -> bool:
+    if e.finished_at:
+        return now - e.finished_at > KEEP_FINISHED_SECONDS
+    return not e.started and now - e.created_at > KEEP_FINISHED_SECONDS
 
 
 def _get(exec_id: str) -> ExecInstance:
