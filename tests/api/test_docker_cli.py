@@ -289,3 +289,38 @@ def test_diff_export_commit_save_load(docker_cli, tmp_path: Path) -> None:
     assert "Loaded image: snap:1" in docker_cli("load", "-i", str(saved)).stdout
     assert docker_cli("run", "--rm", "snap:1", "cat", "/etc/newfile").stdout == "x\n"
     docker_cli("rm", "-f", "changed")
+
+
+def test_run_it_detaches_with_ctrl_p_ctrl_q(docker_cli, service) -> None:
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(service.env, DOCKER_HOST=service.url)
+        os.execvp("docker", ["docker", "run", "-it", "--name", "detached", "busybox", "sh"])
+    out, sent, deadline = b"", False, time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not sent and b"# " in out:
+            os.write(fd, b"echo marker-$((40+2))\r")
+            sent = True
+        elif sent and b"marker-42" in out:
+            os.write(fd, b"\x10\x11")     # Docker's default detach keys
+            sent = False
+            out += b"[detached]"
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out
+    assert b"marker-42" in out
+    state = json.loads(docker_cli("inspect", "detached").stdout)[0]["State"]
+    assert state["Status"] == "running"      # detaching leaves the container running
+    docker_cli("rm", "-f", "detached")
