@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mocker.engine.container_prune import label_match
 from mocker.errors import InvalidArgument
 from mocker.store.containers import ContainerRecord
 from mocker.store.store import Store
@@ -85,11 +86,6 @@ def matches(store: Store, rec: ContainerRecord, f: dict[str, list[str]]) -> bool
         if rec.created >= containers.get(store, v).created:
             return False
     return all(rec.created > containers.get(store, v).created for v in f.get("since", []))
-
-
-def label_match(labels: dict[str, str], want: str) -> bool:
-    k, eq, v = want.partition("=")
-    return k in labels and (not eq or labels[k] == v)
 
 
 def list_filtered(store: Store, f: dict[str, list[str]], *, all_: bool = False, limit: int = -1,
