@@ -44,7 +44,9 @@ def _up(s: Session, p: Parsed) -> int:
     store = s.ctx.store()
     import time
 
-    running_before = {r.id: time.time() for r in orch.containers_of(store, project.name, all_=False)}
+    # Attaching shows what containers print from now on: earlier runs' output stays in `logs`.
+    now = time.time()
+    running_before = {r.id: now for r in orch.containers_of(store, project.name)}
     opts = orch.UpOptions(services=tuple(p.args), no_deps=p.no_deps, force_recreate=p.force_recreate,
                           no_recreate=p.no_recreate, start=not p.no_start, scale=_scale(p.scale), pull=p.pull,
                           remove_orphans=p.remove_orphans, quiet_pull=p.quiet_pull,
@@ -57,7 +59,10 @@ def _up(s: Session, p: Parsed) -> int:
         if p.wait:
             orch.wait_healthy_or_running(store, recs, s.report, float(p.wait_timeout) if p.wait_timeout else None)
         return 0
-    names = tuple(p.attach) or tuple(n for n, svc in project.services.items() if svc.get("attach") is not False)
+    # Docker Compose attaches to the services named (all when none are), not to their dependencies
+    # unless --attach-dependencies; a service with "attach: false" only with --attach.
+    wanted = tuple(project.services) if not p.args or p.attach_dependencies else tuple(p.args)
+    names = tuple(p.attach) or tuple(n for n in wanted if project.services[n].get("attach") is not False)
     shown = [r for r in recs if r.labels.get("com.docker.compose.service") in names
              and r.labels.get("com.docker.compose.service") not in p.no_attach]
     return _attached(s, store, recs, shown, abort=p.abort_on_container_exit, exit_code_from=p.exit_code_from,

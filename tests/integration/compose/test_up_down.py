@@ -420,3 +420,23 @@ def test_recreate_keeps_anonymous_volume_data_and_down_v_removes_it(compose: Com
     compose("up", "-d")
     compose("down", "-v")
     assert run_mocker("volume", "ls", "-q").stdout.split() == []
+
+
+def test_attached_up_of_one_service_does_not_show_its_dependencies(compose: Compose, project_dir: Path) -> None:
+    (project_dir / "compose.yaml").write_text("""
+services:
+  dep:
+    image: busybox
+    command: sh -c 'echo from-dep; exit 0'
+  main:
+    image: busybox
+    command: sh -c 'echo from-main; exit 0'
+    depends_on:
+      dep: {condition: service_completed_successfully}
+""")
+    out = compose("up", "main")
+    assert "Attaching to main-1" in out.stdout
+    assert "main-1  | from-main" in out.stdout and "from-dep" not in out.stdout
+    again = compose("up", "--attach-dependencies", "main").stdout
+    assert again.count("dep-1   | from-dep") == 1         # only this run's output, padded to "main-1"
+    assert again.count("main-1  | from-main") == 1
