@@ -1,0 +1,87 @@
+"""``info`` and ``version`` on the apple backend: which backend, which ``container``, is it running."""
+
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+from mocker import __version__
+from mocker.cli.apple.common import container_cli
+from mocker.cli.command import Context
+from mocker.cli.flags import Parsed
+
+
+def info_doc() -> dict[str, Any]:
+    """Raises ServiceNotRunning (``container system start``) when the apiserver is down."""
+    from mocker.engine.apple.containers import list_containers
+    from mocker.engine.apple.images import list_images
+    from mocker.engine.backends import select
+
+    cli = container_cli()
+    version = ".".join(map(str, cli.version()))
+    status = cli.status()
+    ctrs = list_containers(cli)
+    running = sum(1 for c in ctrs if c.state in ("running", "stopping"))
+    return {
+        "ID": "", "Containers": len(ctrs), "ContainersRunning": running, "ContainersPaused": 0,
+        "ContainersStopped": len(ctrs) - running, "Images": len(list_images(cli)),
+        "Driver": "apple-container", "DockerRootDir": str(status.get("appRoot") or ""),
+        "Name": platform.node(), "OperatingSystem": platform.system(), "OSType": "linux",
+        "Architecture": platform.machine(), "KernelVersion": platform.release(), "ServerVersion": __version__,
+        "Backend": "apple", "BackendSource": select().source, "ContainerCLI": cli.path,
+        "ContainerVersion": version, "ContainerVersionText": cli.version_text,
+        "ContainerService": status.get("status", ""),
+        "ContainerServer": status.get("apiServerVersion") or (status.get("server") or {}).get("version", ""),
+        "Runtimes": {"container-runtime-linux": {"path": cli.path}}, "DefaultRuntime": "container-runtime-linux",
+        "RegistryConfig": {"InsecureRegistryCIDRs": [], "IndexConfigs": {}},
+    }
+
+
+def info(ctx: Context, p: Parsed) -> int:
+    from mocker.cli.output import render_each
+
+    d = info_doc()
+    if p.format:
+        render_each(ctx, p.format, [d])
+        return 0
+    ctx.out("Client:")
+    ctx.out(" Context:    default")
+    ctx.out(" Debug Mode: " + ("true" if ctx.debug else "false"))
+    ctx.out("")
+    ctx.out("Server:")
+    ctx.out(f" Containers: {d['Containers']}")
+    ctx.out(f"  Running: {d['ContainersRunning']}")
+    ctx.out(f"  Paused: {d['ContainersPaused']}")
+    ctx.out(f"  Stopped: {d['ContainersStopped']}")
+    ctx.out(f" Images: {d['Images']}")
+    ctx.out(f" Server Version: {d['ServerVersion']}")
+    ctx.out(f" Backend: apple (Apple's container {d['ContainerVersion']}, selected by {d['BackendSource']})")
+    ctx.out(f" Container CLI: {d['ContainerCLI']}")
+    ctx.out(f" Container Service: {d['ContainerService']}" +
+            (f" ({d['ContainerServer']})" if d["ContainerServer"] else ""))
+    ctx.out(f" Storage Driver: {d['Driver']}")
+    ctx.out(f" Default Runtime: {d['DefaultRuntime']}")
+    ctx.out(f" Operating System: {d['OperatingSystem']}")
+    ctx.out(f" Architecture: {d['Architecture']}")
+    ctx.out(f" Name: {d['Name']}")
+    ctx.out(f" Docker Root Dir: {d['DockerRootDir']}")
+    return 0
+
+
+def version(ctx: Context, p: Parsed) -> int:
+    from mocker.cli.output import render_each
+
+    cli = container_cli()
+    doc = {"Client": {"Version": __version__, "Python": platform.python_version()},
+           "Server": {"Engine": "apple", "Version": ".".join(map(str, cli.version())), "Text": cli.version_text}}
+    if p.format:
+        render_each(ctx, p.format, [doc])
+        return 0
+    ctx.out("Client:")
+    ctx.out(f" Version:           {__version__}")
+    ctx.out(f" Python version:    {platform.python_version()}")
+    ctx.out("")
+    ctx.out("Server: Apple container (apple backend)")
+    ctx.out(f" Version:           {doc['Server']['Version']}")
+    ctx.out(f" CLI:               {cli.version_text}")
+    return 0
