@@ -167,7 +167,11 @@ def create_argv(opts: ContainerCreateOptions, *, given: Collection[str], platfor
             raise InvalidArgument(f"Invalid container name ({opts.name}): the apple backend allows at most "
                                   f"{NAME_MAX} characters")
         argv += ["--name", opts.name]
-    argv += ["--platform", platform]
+    if at_least(0, 4):
+        argv += ["--platform", platform]
+    else:                       # --platform arrived in 0.4; before, --os and --arch
+        os_, _, arch = platform.partition("/")
+        argv += ["--os", os_, "--arch", arch.partition("/")[0]]
     if opts.open_stdin:
         argv.append("--interactive")
     if opts.tty:
