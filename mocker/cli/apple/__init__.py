@@ -74,10 +74,11 @@ class AppleCommands:
 
     def resolve(self, words: list[str]) -> tuple[str | None, list[str]]:
         from mocker.cli.commands import COMMANDS
+        from mocker.runtime.apple.support import COMMANDS as REFUSED
 
         if len(words) >= 2:
             two = f"{words[0]} {words[1]}"
-            if two in COMMANDS or two in EXTRA:
+            if two in COMMANDS or two in EXTRA or two in REFUSED:
                 return two, words[2:]
         if words and (words[0] in COMMANDS or words[0] in EXTRA):
             return words[0], words[1:]

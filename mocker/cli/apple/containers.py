@@ -35,7 +35,7 @@ def run(ctx: Context, p: Parsed) -> int:
     cli, cid, opts = _create(p, "run")
     try:
         if opts.detach:
-            engine.start(cli, cid)
+            engine.start_new(cli, cid)
             ctx.out(cid)
             return 0
         interactive = opts.open_stdin and opts.attach_stdin

@@ -57,10 +57,6 @@ def create(cli: ContainerCLI, opts: ContainerCreateOptions, *, given: Collection
         validate_name(opts.name)
     platform = default_platform(opts)
     argv = create_argv(opts, given=given, platform=platform, at_least=cli.at_least)
-    if opts.name and any(c.id == opts.name for c in list_containers(cli)):
-        other = opts.name
-        raise Conflict(f'Conflict. The container name "/{other}" is already in use by container "{other}". '
-                       "You have to remove (or rename) that container to be able to reuse that name.")
     if opts.pull == "always":
         from mocker.engine.apple import images
 
@@ -69,10 +65,22 @@ def create(cli: ContainerCLI, opts: ContainerCreateOptions, *, given: Collection
         from mocker.engine.apple import images
 
         images.get(cli, opts.image)
-    out = cli.call(argv, timeout=None).text.strip().splitlines()
+    try:
+        out = cli.call(argv, timeout=None).text.strip().splitlines()
+    except MockerError as e:
+        if opts.name and "already exists" in e.message and "hostname" not in e.message:
+            raise Conflict(f'Conflict. The container name "/{opts.name}" is already in use by container '
+                           f'"{opts.name}". You have to remove (or rename) that container to be able to reuse '
+                           "that name.") from None
+        raise
     if not out:
         raise MockerError("container create printed no container ID")
     return out[-1].strip()
+
+
+def start_new(cli: ContainerCLI, cid: str) -> None:
+    """Start a container just created (known to be stopped): no look-up first."""
+    cli.call(["start", cid], timeout=None)
 
 
 def start(cli: ContainerCLI, cid: str) -> None:

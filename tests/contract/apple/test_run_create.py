@@ -158,7 +158,7 @@ def test_name_in_use_is_a_docker_conflict_on_fake_apple_cli(apple: Apple) -> Non
     code, _, err = apple.mocker("create", "--name", "web", "busybox")
     assert code == 125
     assert 'Conflict. The container name "/web" is already in use' in err
-    assert len(apple.calls("create")) == 1
+    assert list(apple.containers()) == ["web"]
 
 
 def test_existing_cidfile_is_refused_as_docker_does_on_fake_apple_cli(apple: Apple, tmp_path: Path) -> None:
