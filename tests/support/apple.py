@@ -26,7 +26,7 @@ class Apple:
         self.version = version
         self.bin = tmp / "bin" / "container"
         self.bin.parent.mkdir()
-        self.bin.write_text(f"#!{sys.executable}\nimport runpy, sys\nsys.argv[0] = {str(FAKE)!r}\n"
+        self.bin.write_text(f"#!{sys.executable} -S\nimport runpy, sys\nsys.argv[0] = {str(FAKE)!r}\n"
                             f"runpy.run_path({str(FAKE)!r}, run_name='__main__')\n")
         self.bin.chmod(0o755)
         self.config = tmp / "mocker-config"
@@ -82,11 +82,16 @@ class Apple:
     def stop_service(self) -> None:
         (self.state / "service").write_text("stopped")
 
-    def mocker_subprocess(self, *args: str, stdin: Any = None) -> subprocess.CompletedProcess[str]:
-        """The installed ``mocker`` (real file descriptors: stdin and TTY handling as a user gets them)."""
+    def mocker_argv(self) -> list[str]:
         import sysconfig
 
-        exe = Path(sysconfig.get_path("scripts")) / "mocker"
-        return subprocess.run([str(exe), *args], stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        return [str(Path(sysconfig.get_path("scripts")) / "mocker")]
+
+    def subprocess_env(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
+
+    def mocker_subprocess(self, *args: str, stdin: Any = None) -> subprocess.CompletedProcess[str]:
+        """The installed ``mocker`` (real file descriptors: stdin and TTY handling as a user gets them)."""
+        return subprocess.run([*self.mocker_argv(), *args], stdin=stdin if stdin is not None else subprocess.DEVNULL,
                               capture_output=True, text=True, env={**os.environ, **self.env}, check=False,
                               timeout=60)

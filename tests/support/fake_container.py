@@ -20,10 +20,7 @@ import os
 import signal
 import subprocess
 import sys
-import tarfile
 import time
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +53,8 @@ def save(name: str, data: dict[str, Any]) -> None:
 
 
 def now_date(t: float | None = None) -> Any:
+    from datetime import UTC, datetime
+
     t = time.time() if t is None else t
     if VERSION >= (1, 0, 0):
         return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -71,6 +70,12 @@ def normalize(ref: str) -> str:
     if "/" not in name or not ("." in first or ":" in first or first == "localhost"):
         name = "docker.io/" + (name if "/" in name else "library/" + name)
     return name + ("@" + digest if digest else "")
+
+
+def _uuid() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
 
 
 def digest_of(text: str) -> str:
@@ -285,7 +290,7 @@ def cmd_create(args: list[str], *, run: bool = False) -> int:
         save("images", images)
     img = images[image]
     containers = load("containers")
-    cid = one(opts, "name") or str(uuid.uuid4())
+    cid = one(opts, "name") or _uuid()
     if cid in containers:
         raise Fail(f"Error: container with id {cid} already exists")
     memory = 1024 * 1024 * 1024
@@ -311,7 +316,7 @@ def cmd_create(args: list[str], *, run: bool = False) -> int:
         parts = v.split(":")
         if len(parts) == 1:
             mounts.append({"destination": parts[0], "options": [], "source": str(STATE / "volumes" / "anon"),
-                           "type": {"volume": {"name": str(uuid.uuid4()), "format": "ext4"}}})
+                           "type": {"volume": {"name": _uuid(), "format": "ext4"}}})
         elif parts[0].startswith("/") or parts[0].startswith("."):
             if not os.path.exists(parts[0]):
                 raise Fail(f"Error: path '{parts[0]}' does not exist")
@@ -646,6 +651,8 @@ def cmd_copy(args: list[str]) -> int:
 
 
 def cmd_export(args: list[str]) -> int:
+    import tarfile
+
     opts, pos = parse(args, {"-o": "output", "--output": "output"}, {}, npos=1)
     c = get_container(pos[0], load("containers"))
     root = STATE / "fs" / c["id"]
@@ -672,6 +679,8 @@ def cmd_stats(args: list[str]) -> int:
 
 
 def cmd_image(args: list[str]) -> int:
+    import tarfile
+
     if not args:
         raise Fail("Error: Missing expected subcommand", 64)
     sub, rest = args[0], args[1:]
@@ -791,7 +800,7 @@ def cmd_build(args: list[str]) -> int:
     print("#1 [internal] load build definition from Dockerfile", file=sys.stderr)
     print("#2 DONE", file=sys.stderr)
     images = load("images")
-    tags = opts.get("tag") or [str(uuid.uuid4())]
+    tags = opts.get("tag") or [_uuid()]
     for t in tags:
         add_image(images, normalize(t), cmd=cmd)
         print(normalize(t))
