@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-FAKE = Path(__file__).resolve().parent / "fake_container.py"
+FAKE = Path(__file__).resolve().parent / "fake_container"
 
 
 class Apple:

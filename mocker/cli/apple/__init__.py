@@ -48,6 +48,8 @@ HANDLERS: dict[str, str] = {
     "info": _S + "info",
     "system info": _S + "info",
     "version": _S + "version",
+    "login": _S + "login",
+    "logout": _S + "logout",
     **{f"volume {v}": _N + f"volume_{v}" for v in ("create", "ls", "inspect", "rm")},
     "volume list": _N + "volume_ls",
     "volume remove": _N + "volume_rm",

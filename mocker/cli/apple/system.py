@@ -85,3 +85,38 @@ def version(ctx: Context, p: Parsed) -> int:
     ctx.out(f" Version:           {doc['Server']['Version']}")
     ctx.out(f" CLI:               {cli.version_text}")
     return 0
+
+
+def login(ctx: Context, p: Parsed) -> int:
+    """``registry login``: the CLI keeps credentials in the macOS Keychain, which its pulls use."""
+    from mocker.cli.registry import _registry_host
+    from mocker.errors import UsageError
+
+    host = _registry_host(p.args[0] if p.args else None)
+    password = p.password
+    if p.password_stdin:
+        if password:
+            raise UsageError("--password and --password-stdin are mutually exclusive")
+        text = ctx.stdin.read()
+        password = text.rstrip("\n").rstrip("\r") if isinstance(text, str) else text.decode().rstrip("\r\n")
+    elif password:
+        ctx.err("WARNING! Using --password via the CLI is insecure. Use --password-stdin.")
+    if not p.username or not password:
+        from mocker.runtime.apple.support import refuse
+
+        raise refuse("interactive login", "give --username and --password-stdin (the password goes to "
+                                          "`container registry login` on its stdin)")
+    container_cli().call(["registry", "login", "--username", p.username, "--password-stdin", host],
+                         input=password.encode())
+    ctx.out("Login Succeeded")
+    return 0
+
+
+def logout(ctx: Context, p: Parsed) -> int:
+    from mocker.cli.registry import _registry_host
+
+    host = _registry_host(p.args[0] if p.args else None)
+    shown = "https://index.docker.io/v1/" if host == "docker.io" else host
+    ctx.out(f"Removing login credentials for {shown}")
+    container_cli().call(["registry", "logout", host])
+    return 0

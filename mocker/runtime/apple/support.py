@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "volume update": "the runtime has no volume update",
     "image prune": "not wired to the CLI's image prune yet (its dangling rules differ from Docker's)",
     "system df": "not wired to the CLI's system df yet",
+    "system prune": "not wired to the CLI yet; use container prune, image rm and volume rm",
 }
 
 # run/create flags (parsed destination names) that the runtime has no equivalent for.

@@ -116,3 +116,15 @@ def test_networks_through_fake_apple_cli(apple: Apple) -> None:
     assert apple.ok("network", "rm", "backend") == "backend\n"
     code, _, err = apple.mocker("network", "create", "--gateway", "1.2.3.4", "x")
     assert code == 125 and "apple backend" in err
+
+
+def test_login_hands_the_password_to_fake_apple_cli_on_stdin(apple: Apple) -> None:
+    code, out, err = apple.mocker("login", "-u", "me", "--password-stdin", "localhost:5000", stdin="secret\n")
+    assert (code, out) == (0, "Login Succeeded\n"), err
+    assert apple.last("registry", "login") == ["registry", "login", "--username", "me", "--password-stdin",
+                                               "localhost:5000"]
+    assert "secret" not in json.dumps(apple.all_calls())     # never on a command line
+    code, _, err = apple.mocker("login", "-u", "me", "--password-stdin", "localhost:5000", stdin="wrong\n")
+    assert code == 1 and "unauthorized" in err
+    assert apple.ok("logout", "localhost:5000") == "Removing login credentials for localhost:5000\n"
+    assert apple.last("registry", "logout") == ["registry", "logout", "localhost:5000"]
