@@ -59,9 +59,15 @@ def _repo_match(pattern: str, repo: str, tag: str) -> bool:
     return fnmatch.fnmatchcase(repo, want_repo) and (not want_tag or fnmatch.fnmatchcase(tag, want_tag))
 
 
+def _trust(p: Parsed) -> None:
+    if p.changed("disable_content_trust") and not p.disable_content_trust:
+        raise refuse("--disable-content-trust=false", "image signature verification is not implemented")
+
+
 def pull(ctx: Context, p: Parsed) -> int:
     from mocker.image.reference import parse_reference
 
+    _trust(p)
     _refuse(p, {"all_tags": "the CLI pulls one reference at a time"})
     ref = parse_reference(p.args[0])
     if ":" not in p.args[0].rpartition("/")[2] and "@" not in p.args[0] and not p.quiet:
@@ -75,6 +81,7 @@ def pull(ctx: Context, p: Parsed) -> int:
 
 
 def push(ctx: Context, p: Parsed) -> int:
+    _trust(p)
     _refuse(p, {"all_tags": "the CLI pushes one reference at a time"})
     engine.push(container_cli(), p.args[0])
     if not p.quiet:

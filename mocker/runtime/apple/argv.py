@@ -111,10 +111,13 @@ def _mounts(opts: ContainerCreateOptions) -> list[str]:
                          "create` first")
         ro = ",readonly" if m.read_only else ""
         if m.type == "bind":
-            if not os.path.isdir(m.source):
-                raise InvalidArgument(f"invalid mount config for type \"bind\": bind source path does not exist "
-                                      f"or is not a directory: {m.source}")
-            out += ["--mount", f"type=bind,source={m.source},target={m.target}{ro}"]
+            if not os.path.exists(m.source):
+                raise InvalidArgument(f"invalid mount config for type \"bind\": bind source path does not exist: "
+                                      f"{m.source}")
+            if os.path.isdir(m.source):
+                out += ["--mount", f"type=bind,source={m.source},target={m.target}{ro}"]
+            else:   # the CLI's --mount binds directories only; its -v also binds single files (0.9+)
+                out += ["--volume", f"{m.source}:{m.target}{':ro' if m.read_only else ''}"]
         elif m.type == "volume":
             src = f"source={m.source}," if m.source else ""
             out += ["--mount", f"type=volume,{src}target={m.target}{ro}"]

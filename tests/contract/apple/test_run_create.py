@@ -219,3 +219,19 @@ def test_options_newer_than_the_cli_are_refused_on_fake_apple_cli(apple: Apple) 
     assert code == 125
     assert "--cap-add is not supported by mocker (apple backend: needs container 0.12 or newer)" in err
     assert os.environ["FAKE_CONTAINER_VERSION"] == "0.11.0"
+
+
+def test_mount_binds_directories_with_mount_and_files_with_volume_on_fake_apple_cli(apple: Apple,
+                                                                                     tmp_path: Path) -> None:
+    f = tmp_path / "conf"
+    f.write_text("x")
+    apple.ok("create", "--mount", f"type=bind,src={tmp_path},dst=/d,readonly", "--mount",
+             f"type=bind,src={f},dst=/etc/conf", "--mount", "type=volume,src=data,dst=/data", "--mount",
+             "type=tmpfs,dst=/t,tmpfs-size=1m", "busybox")
+    argv = apple.last("create")
+    assert f"type=bind,source={tmp_path},target=/d,readonly" in argv
+    assert f"{f}:/etc/conf" in argv
+    assert "type=volume,source=data,target=/data" in argv
+    assert "type=tmpfs,target=/t,size=1m" in argv
+    code, _, err = apple.mocker("create", "--mount", f"type=bind,src={tmp_path}/nope,dst=/d", "busybox")
+    assert code == 125 and "bind source path does not exist" in err
