@@ -45,6 +45,8 @@ HANDLERS: dict[str, str] = {
     "image inspect": _I + "image_inspect",
     **{n: _I + "save" for n in ("save", "image save")},
     **{n: _I + "load" for n in ("load", "image load")},
+    "image prune": _I + "prune",
+    "system df": _S + "df",
     "info": _S + "info",
     "system info": _S + "info",
     "version": _S + "version",

@@ -224,3 +224,26 @@ BUILD = Command(
         _unsupported("cpu-shares", "str", "c"),
     ),
 )
+
+
+def prune(ctx: Context, p: Parsed) -> int:
+    """``image prune [-a]`` through the CLI; its ``untagged``/``deleted`` lines become Docker's."""
+    from mocker.cli.images import confirm
+
+    if p.filter:
+        raise refuse("image prune --filter", "the CLI's image prune has no filters")
+    warning = ("WARNING! This will remove all images without at least one container associated to them."
+               if p.all else "WARNING! This will remove all dangling images.")
+    if not p.force and not confirm(ctx, warning):
+        return 0
+    cli = container_cli()
+    out = cli.call([cli.image_group(), "prune", *(["--all"] if p.all else [])], timeout=None).text
+    lines = [ln.strip() for ln in out.splitlines() if ln.strip().startswith(("untagged", "deleted"))]
+    if lines:
+        ctx.out("Deleted Images:")
+        for ln in lines:
+            word, _, rest = ln.partition(" ")
+            ctx.out(f"{word.rstrip(':')}: {rest.strip()}")
+        ctx.out("")
+    ctx.out("Total reclaimed space: unknown (the apple backend does not report sizes)")
+    return 0

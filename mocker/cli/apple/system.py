@@ -120,3 +120,28 @@ def logout(ctx: Context, p: Parsed) -> int:
     ctx.out(f"Removing login credentials for {shown}")
     container_cli().call(["registry", "logout", host])
     return 0
+
+
+def df(ctx: Context, p: Parsed) -> int:
+    """``system df`` from the CLI's ``system df --format json`` (0.7+)."""
+    from mocker.cli.output import print_formatted
+    from mocker.format.units import human_size
+    from mocker.runtime.apple.support import refuse
+
+    if p.verbose:
+        raise refuse("system df -v", "the CLI reports totals only")
+    cli = container_cli()
+    if not cli.at_least(0, 7):
+        raise refuse("system df", "needs container 0.7 or newer")
+    doc = cli.json(["system", "df", "--format", "json"])
+    rows = []
+    for key, kind in (("images", "Images"), ("containers", "Containers"), ("volumes", "Local Volumes")):
+        d = doc.get(key) or {} if isinstance(doc, dict) else {}
+        size, reclaim = int(d.get("sizeInBytes") or 0), int(d.get("reclaimable") or 0)
+        pct = f" ({reclaim * 100 // size}%)" if size else ""
+        rows.append({"Type": kind, "TotalCount": str(d.get("total", 0)), "Active": str(d.get("active", 0)),
+                     "Size": human_size(size), "Reclaimable": human_size(reclaim) + pct})
+    default = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"
+    print_formatted(ctx, rows, p.format, default=default, headers={
+        "Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"})
+    return 0

@@ -168,7 +168,7 @@ def logs(cli: ContainerCLI, cid: str, *, follow: bool, tail: int | None, stdout:
         code, last = cli.stream(argv, stdout=stdout, stderr=stderr, stop=done)
     finally:
         done.set()
-    if code not in (0, -15, 143):
+    if code not in (0, -15, 130, 143):
         _check_stream(argv, code, last)
     return 0
 

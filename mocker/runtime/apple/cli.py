@@ -159,12 +159,7 @@ class ContainerCLI:
             threads.append(threading.Thread(target=_stopper, daemon=True))
         for t in threads:
             t.start()
-        try:
-            code = proc.wait()
-        except KeyboardInterrupt:
-            proc.terminate()
-            proc.wait()
-            raise
+        code = _wait_forwarding(proc)
         if stop is not None:
             stop.set()
         for t in threads:
@@ -221,6 +216,22 @@ class ContainerCLI:
     def image_group(self) -> str:
         """``image`` since 0.5.0; before that the group was ``images``."""
         return "image" if self.at_least(0, 5) else "images"
+
+
+def _wait_forwarding(proc: subprocess.Popen[bytes]) -> int:
+    """Wait for the CLI. Ctrl-C reaches it too (same process group) and it forwards the signal to
+    the container, as Docker's sig-proxy does: keep waiting for its exit status. A second Ctrl-C
+    ends the CLI."""
+    interrupted = False
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            if interrupted:
+                proc.terminate()
+                proc.wait()
+                raise
+            interrupted = True
 
 
 def _copy(src: IO[bytes], sink: Callable[[bytes], object] | None, tail: list[str] | None) -> None:

@@ -30,8 +30,6 @@ COMMANDS: dict[str, str] = {
     "container restart-policy": "restart policies are not implemented by the runtime",
     "container health-monitor": "healthchecks are not implemented by the runtime",
     "volume update": "the runtime has no volume update",
-    "image prune": "not wired to the CLI's image prune yet (its dangling rules differ from Docker's)",
-    "system df": "not wired to the CLI's system df yet",
     "system prune": "not wired to the CLI yet; use container prune, image rm and volume rm",
 }
 

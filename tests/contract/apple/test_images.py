@@ -153,3 +153,16 @@ def test_failed_build_exits_1_on_fake_apple_cli(apple: Apple, tmp_path: Path) ->
     code, _, err = apple.mocker("build", str(tmp_path))
     assert code == 1
     assert "failed to read dockerfile" in err
+
+
+def test_image_prune_and_system_df_through_fake_apple_cli(apple: Apple) -> None:
+    apple.ok("pull", "alpine")
+    apple.ok("pull", "busybox")
+    apple.ok("create", "busybox")
+    df = apple.ok("system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}")
+    assert df.splitlines()[0] == "Images 2 1"
+    assert apple.last("system", "df") == ["system", "df", "--format", "json"]
+    out = apple.ok("image", "prune", "-a", "-f")
+    assert out.startswith("Deleted Images:\nuntagged: docker.io/library/alpine:latest\ndeleted: sha256:")
+    assert apple.last("image", "prune") == ["image", "prune", "--all"]
+    assert "alpine" not in apple.ok("images") and "busybox" in apple.ok("images")

@@ -124,6 +124,16 @@ def cmd_image(args: list[str]) -> int:
         for r in loaded:
             print(r)
         return 0
+    if sub == "prune":
+        opts, _ = parse(rest, {}, {"-a": "all", "--all": "all"}, npos=0)
+        used = {c["image"] for c in load("containers").values()}
+        for ref in sorted(images):
+            dangling = ref.rpartition("/")[2].count("-") >= 4     # an untagged build (UUID name)
+            if (opts.get("all") and ref not in used) or dangling:
+                print(f"untagged {ref}")
+                print(f"deleted {images.pop(ref)['digest']}")
+        save("images", images)
+        return 0
     raise Fail(f"Error: Unknown subcommand '{sub}'", 64)
 
 
@@ -240,6 +250,17 @@ def cmd_system(args: list[str]) -> int:
         else:
             print("apiserver is running" if running else "apiserver is not running and not registered with launchd")
         return 0 if running else 1
+    if sub == "df":
+        parse(rest, {"--format": "format"}, {}, npos=0)
+        images, containers = load("images"), load("containers")
+        used = {c["image"] for c in containers.values()}
+        size = sum(i["size"] for i in images.values())
+        emit({"containers": {"active": sum(1 for c in containers.values() if c["state"] == "running"),
+                             "reclaimable": 0, "sizeInBytes": 0, "total": len(containers)},
+              "images": {"active": len(used & set(images)), "reclaimable": sum(
+                  i["size"] for r, i in images.items() if r not in used), "sizeInBytes": size, "total": len(images)},
+              "volumes": {"active": 0, "reclaimable": 0, "sizeInBytes": 0, "total": len(load("volumes"))}})
+        return 0
     if sub == "start":
         (STATE / "service").write_text("running")
         return 0
