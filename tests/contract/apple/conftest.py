@@ -1,4 +1,4 @@
-"""Contract tests of the apple backend against a FAKE ``container`` CLI (tests/support/fake_container.py).
+"""Contract tests of the apple backend against a FAKE ``container`` CLI (tests/support/fake_container/).
 
 Apple's CLI cannot run on Linux; the fake answers in the documented JSON shapes and exit codes and
 records every argv, so these tests check what mocker sends and how it reads the answers — not Apple's
