@@ -3,7 +3,7 @@
 The engine never asks *which* backend it holds; it asks :meth:`Runtime.capabilities` and passes a
 backend-neutral :class:`ContainerSpec`. ``runtime/linux`` (crun/runc + conmon) implements
 :class:`Runtime`; ``runtime/apple`` does not, because Apple's apiserver owns the containers: that
-backend plugs in at the command table (docs/DECISIONS.md #12). A test double needs no base class
+backend plugs in at the command table (docs/DECISIONS.md #14). A test double needs no base class
 (it is a ``Protocol``).
 
 Records here are plain, complete and serialisable (``to_json``/``from_json``) so the engine can
@@ -152,6 +152,7 @@ class RuntimeState:
     finished_at: float | None = None
     oom_killed: bool = False
     error: str = ""
+    supervised: bool = True     # False: no supervisor is left to run the exit command (killed conmon, reboot)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

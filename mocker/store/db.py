@@ -109,6 +109,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX container_volumes_volume ON container_volumes(volume_name);
     """,
+    # 4: reserved for networking (issue #4); 5: reserved for the build cache (issue #5)
+    "",
+    "",
+    # 6: where each entry of a local manifest list came from (``manifest create``/``add``): the name the
+    # user gave, shown by ``manifest inspect -v`` and used to mount blobs when pushing
+    """
+    CREATE TABLE IF NOT EXISTS manifest_list_refs (
+        list_name TEXT NOT NULL,             -- the list's tag, normalised
+        manifest_digest TEXT NOT NULL,
+        ref TEXT NOT NULL,                   -- normalised image reference the entry was added as
+        PRIMARY KEY (list_name, manifest_digest)
+    );
+    """,
 )
 
 

@@ -58,6 +58,11 @@ HANDLERS: dict[str, str] = {
     "volume prune": _N + "volume_prune",
 }
 
+# Commands that never touch the container runtime and work on mocker's own store and registry
+# client, whatever the backend: manifest lists live in mocker's OCI store (DECISIONS #12) and are
+# pushed by mocker (issue #9: "anything the CLI cannot do stays in mocker's own OCI store").
+STORE_ONLY_PREFIXES = ("manifest ",)
+
 # Commands that exist only on this backend (the Linux table lists them as not yet implemented).
 EXTRA: dict[str, str] = {
     "build": "mocker.cli.apple.images:BUILD",
@@ -102,6 +107,10 @@ class AppleCommands:
             module, attr = EXTRA[name].split(":")
             extra: Command = getattr(importlib.import_module(module), attr)
             return extra
+        if name.startswith(STORE_ONLY_PREFIXES):
+            module, attr = COMMANDS[name].split(":")
+            own: Command = getattr(importlib.import_module(module), attr)
+            return own
         target = HANDLERS.get(name)
         if target is None:
             raise refuse(f"'mocker {name}'", "not implemented for this backend yet")
