@@ -128,3 +128,10 @@ def test_login_hands_the_password_to_fake_apple_cli_on_stdin(apple: Apple) -> No
     assert code == 1 and "unauthorized" in err
     assert apple.ok("logout", "localhost:5000") == "Removing login credentials for localhost:5000\n"
     assert apple.last("registry", "logout") == ["registry", "logout", "localhost:5000"]
+
+
+def test_manifest_commands_use_mockers_own_store_not_the_fake_apple_cli(apple: Apple) -> None:
+    code, _, err = apple.mocker("manifest", "rm", "localhost:5000/no/list:1")
+    assert code == 1
+    assert err == "Error: No such manifest: localhost:5000/no/list:1\n"
+    assert apple.all_calls() == []
