@@ -109,7 +109,9 @@ def ps(ctx: Context, p: Parsed) -> int:
     from mocker.engine.container_inspect import PS_HEADERS
 
     refuse_flags(p, "ps")
-    found = engine.list_containers(container_cli(), all_=bool(p.all or p.last > 0 or p.latest))
+    filters = _ps_filters(p.filter)
+    show_all = bool(p.all or p.last > 0 or p.latest or filters.get("status"))
+    found = [c for c in engine.list_containers(container_cli(), all_=show_all) if _ps_match(c, filters)]
     if p.latest:
         found = found[:1]
     elif p.last and p.last > 0:
@@ -122,6 +124,55 @@ def ps(ctx: Context, p: Parsed) -> int:
     default = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
     print_formatted(ctx, rows, p.format, default=default, headers=PS_HEADERS)
     return 0
+
+
+def _ps_filters(items: list[str]) -> dict[str, list[str]]:
+    """Docker's ``ps --filter`` keys the runtime can answer (``exited=`` needs exit codes: refused)."""
+    from mocker.cli.container_info import PS_KEYS, STATUSES
+    from mocker.errors import InvalidArgument
+    from mocker.runtime.apple.support import refuse
+
+    out: dict[str, list[str]] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise InvalidArgument(f"bad format of filter (expected name=value): {item}")
+        if key not in PS_KEYS:
+            raise InvalidArgument(f"invalid filter '{key}'")
+        if key == "status" and value not in STATUSES:
+            raise InvalidArgument(f"invalid filter 'status={value}'")
+        if key in ("exited", "before", "since"):
+            raise refuse(f"ps --filter {key}", "the runtime reports no exit codes" if key == "exited" else
+                         "not implemented for the apple backend yet")
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def _ps_match(c: Any, f: dict[str, list[str]]) -> bool:
+    from mocker.engine.apple.inspect import docker_state
+
+    if "id" in f and not any(c.id.startswith(v) for v in f["id"]):
+        return False
+    if "name" in f and not any(v in c.id for v in f["name"]):
+        return False
+    if "status" in f and docker_state(c) not in f["status"]:
+        return False
+    for want in f.get("label", []):
+        k, eq, v = want.partition("=")
+        if k not in c.labels or (eq and c.labels[k] != v):
+            return False
+    return "ancestor" not in f or any(_ancestor(c, a) for a in f["ancestor"])
+
+
+def _ancestor(c: Any, a: str) -> bool:
+    from mocker.runtime.apple.shapes import short_reference
+
+    repo, tag = short_reference(c.image)
+    if a in (c.image, f"{repo}:{tag}", c.image_digest) or (tag == "latest" and a == repo):
+        return True
+    hexa = a.removeprefix("sha256:")
+    return len(hexa) >= 4 and all(ch in "0123456789abcdef" for ch in hexa) and \
+        c.image_digest.removeprefix("sha256:").startswith(hexa)
 
 
 def inspect_docs(names: list[str]) -> tuple[list[dict[str, Any]], list[str]]:

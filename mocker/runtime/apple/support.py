@@ -80,7 +80,7 @@ OTHER_FLAGS: dict[str, dict[str, str]] = {
     "logs": {"since": "the runtime's logs have no timestamps", "until": "the runtime's logs have no timestamps",
              "timestamps": "the runtime's logs have no timestamps"},
     "exec": {"privileged": "there is no privileged mode", "detach_keys": "the CLI cannot detach from an exec"},
-    "ps": {"filter": "not implemented for the apple backend yet", "size": "the runtime reports no sizes"},
+    "ps": {"size": "the runtime reports no sizes"},
     "rm": {"volumes": "the runtime's delete has no option to remove anonymous volumes"},
     "stats": {"all": "the runtime has statistics for running containers only"},
     "start": {"detach_keys": "the CLI cannot detach from an attached container"},

@@ -108,3 +108,26 @@ def test_port_lists_published_ports_from_fake_apple_cli(apple: Apple) -> None:
     assert apple.ok("port", "web", "80") == "0.0.0.0:8080\n"
     code, _, err = apple.mocker("port", "web", "81")
     assert code == 1 and "No public port '81/tcp' published for web" in err
+
+
+def test_ps_filters_answered_from_fake_apple_cli_json(apple: Apple) -> None:
+    apple.ok("create", "--name", "made", "-l", "tier=db", "alpine:3", "true")
+    apple.ok("run", "-d", "--name", "up", "-l", "tier=web", "busybox", "sleep", "30")
+    try:
+        def names(*flt: str) -> list[str]:
+            args = [x for f in flt for x in ("--filter", f)]
+            return sorted(apple.ok("ps", "-a", "--format", "{{.Names}}", *args).split())
+
+        assert names("label=tier=db") == ["made"]
+        assert names("label=tier") == ["made", "up"]
+        assert names("name=ad") == ["made"]
+        assert names("ancestor=alpine:3") == ["made"]
+        assert names("ancestor=busybox") == ["up"]
+        assert sorted(apple.ok("ps", "-q", "--filter", "status=created").split()) == ["made"]
+        assert names("status=running", "label=tier=web") == ["up"]
+        code, _, err = apple.mocker("ps", "--filter", "exited=0")
+        assert code == 125 and "the runtime reports no exit codes" in err
+        code, _, err = apple.mocker("ps", "--filter", "bogus=1")
+        assert code == 1 and "invalid filter 'bogus'" in err
+    finally:
+        apple.mocker("rm", "-f", "up")
