@@ -245,8 +245,10 @@ def _copy(src: IO[bytes], sink: Callable[[bytes], object] | None, tail: list[str
         if tail is not None:
             last = (last + chunk)[-4096:]
     if tail is not None:
-        lines = [ln for ln in last.decode(errors="replace").splitlines() if ln.startswith("Error: ")]
-        if lines:
+        # The CLI's own failure is the last thing it writes; an "Error:" line the container printed
+        # earlier is the container's output, not a CLI failure.
+        lines = [ln for ln in last.decode(errors="replace").splitlines() if ln.strip()]
+        if lines and lines[-1].startswith("Error: "):
             tail.append(lines[-1])
 
 

@@ -187,3 +187,8 @@ def test_attached_run_with_a_tty_needs_a_terminal_on_fake_apple_cli(apple: Apple
     code, _, err = apple.mocker("run", "-it", "busybox", "sh")
     assert code == 125 and "the input device is not a TTY" in err
     assert io  # stdin of the in-process run is a StringIO: no terminal
+
+
+def test_container_stderr_saying_error_is_not_taken_for_a_cli_failure_on_fake_apple_cli(apple: Apple) -> None:
+    code, out, err = apple.mocker("run", "--rm", "busybox", "sh", "-c", "echo 'Error: mine' >&2; echo done >&2; exit 1")
+    assert (code, out, err) == (1, "", "Error: mine\ndone\n")
