@@ -47,6 +47,7 @@ HANDLERS: dict[str, str] = {
     **{n: _I + "load" for n in ("load", "image load")},
     "image prune": _I + "prune",
     "system df": _S + "df",
+    "system prune": _S + "prune",
     "info": _S + "info",
     "system info": _S + "info",
     "version": _S + "version",

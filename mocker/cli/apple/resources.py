@@ -129,8 +129,42 @@ def volume_rm(ctx: Context, p: Parsed) -> int:
     return _delete(ctx, "volume", p.args)
 
 
+ANONYMOUS = "com.apple.container.resource.anonymous"
+
+
+def prune_volumes(all_: bool) -> list[str]:
+    """Unused volumes (no container, running or not, mounts them); anonymous ones only unless
+    ``all_``, as Docker. Decided on the client from the CLI's lists, then deleted one by one."""
+    from mocker.engine.apple.containers import list_containers
+
+    cli = container_cli()
+    used = {m.name for c in list_containers(cli) for m in c.mounts if m.type == "volume"}
+    removed = []
+    for d in _list("volume"):
+        if d["Name"] in used or not (all_ or ANONYMOUS in d["Labels"]):
+            continue
+        cli.call(["volume", "delete", d["Name"]])
+        removed.append(d["Name"])
+    return removed
+
+
 def volume_prune(ctx: Context, p: Parsed) -> int:
-    raise refuse("volume prune", "not wired to the CLI's volume prune yet")
+    from mocker.cli.images import confirm
+
+    if p.filter:
+        raise refuse("volume prune --filter", "not implemented for the apple backend yet")
+    warning = ("WARNING! This will remove all local volumes not used by at least one container." if p.all else
+               "WARNING! This will remove anonymous local volumes not used by at least one container.")
+    if not p.force and not confirm(ctx, warning):
+        return 0
+    removed = prune_volumes(bool(p.all))
+    if removed:
+        ctx.out("Deleted Volumes:")
+        for n in removed:
+            ctx.out(n)
+        ctx.out("")
+    ctx.out("Total reclaimed space: unknown (the apple backend does not report sizes)")
+    return 0
 
 
 # ---- networks (the Linux table has none yet: these are the apple backend's own commands) --------

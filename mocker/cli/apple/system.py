@@ -9,6 +9,7 @@ from mocker import __version__
 from mocker.cli.apple.common import container_cli
 from mocker.cli.command import Context
 from mocker.cli.flags import Parsed
+from mocker.errors import MockerError
 
 
 def info_doc() -> dict[str, Any]:
@@ -144,4 +145,49 @@ def df(ctx: Context, p: Parsed) -> int:
     default = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"
     print_formatted(ctx, rows, p.format, default=default, headers={
         "Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"})
+    return 0
+
+
+def prune(ctx: Context, p: Parsed) -> int:
+    """``system prune``: stopped containers, unused networks, dangling (``-a``: unused) images and,
+    with ``--volumes``, unused anonymous volumes — each through the same paths as its own prune.
+    The builder's cache is not touched (the CLI cannot prune it), so the warning does not list it."""
+    from mocker.cli.images import confirm
+    from mocker.engine.apple import containers as engine
+    from mocker.runtime.apple.support import refuse
+
+    if p.filter:
+        raise refuse("system prune --filter", "not implemented for the apple backend yet")
+    items = ["all stopped containers", "all networks not used by at least one container",
+             "all images without at least one container associated to them" if p.all else "all dangling images"]
+    if p.volumes:
+        items.insert(1, "all anonymous volumes not used by at least one container")
+    if not p.force and not confirm(ctx, "WARNING! This will remove:\n" + "".join(f"  - {w}\n" for w in items)):
+        return 0
+    cli = container_cli()
+    sections: list[tuple[str, list[str]]] = [("Deleted Containers", engine.prune(cli))]
+    if p.volumes:
+        from mocker.cli.apple.resources import prune_volumes
+
+        sections.append(("Deleted Volumes", prune_volumes(False)))
+    try:
+        nets = cli.call(["network", "prune"]).text.split()
+    except MockerError as e:
+        ctx.err(f"Error: networks: {e}")
+        nets = []
+    sections.append(("Deleted Networks", nets))
+    out = cli.call([cli.image_group(), "prune", *(["--all"] if p.all else [])], timeout=None).text
+    imgs = []
+    for ln in out.splitlines():
+        word, _, rest = ln.strip().partition(" ")
+        if word.rstrip(":") in ("untagged", "deleted"):
+            imgs.append(f"{word.rstrip(':')}: {rest.strip()}")
+    sections.append(("Deleted Images", imgs))
+    for title, lines in sections:
+        if lines:
+            ctx.out(f"{title}:")
+            for line in lines:
+                ctx.out(line)
+            ctx.out("")
+    ctx.out("Total reclaimed space: unknown (the apple backend does not report sizes)")
     return 0

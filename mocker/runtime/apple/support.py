@@ -30,7 +30,6 @@ COMMANDS: dict[str, str] = {
     "container restart-policy": "restart policies are not implemented by the runtime",
     "container health-monitor": "healthchecks are not implemented by the runtime",
     "volume update": "the runtime has no volume update",
-    "system prune": "not wired to the CLI yet; use container prune, image rm and volume rm",
 }
 
 # run/create flags (parsed destination names) that the runtime has no equivalent for.

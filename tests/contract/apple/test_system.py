@@ -135,3 +135,22 @@ def test_manifest_commands_use_mockers_own_store_not_the_fake_apple_cli(apple: A
     assert code == 1
     assert err == "Error: No such manifest: localhost:5000/no/list:1\n"
     assert apple.all_calls() == []
+
+
+def test_volume_prune_and_system_prune_through_fake_apple_cli(apple: Apple) -> None:
+    apple.ok("volume", "create", "named")
+    apple.ok("volume", "create", "used")
+    apple.fake("volume", "create", "--label", "com.apple.container.resource.anonymous=", "anon1")
+    apple.ok("create", "--name", "keeper", "-v", "used:/data", "busybox")
+    out = apple.ok("volume", "prune", "-f")
+    assert out.startswith("Deleted Volumes:\nanon1\n\n")
+    assert sorted(apple.ok("volume", "ls", "-q").split()) == ["named", "used"]
+    assert apple.ok("volume", "prune", "-af").startswith("Deleted Volumes:\nnamed\n")
+    apple.ok("network", "create", "spare")
+    apple.ok("pull", "alpine")
+    out = apple.ok("system", "prune", "-a", "-f")
+    assert "Deleted Containers:\nkeeper\n" in out
+    assert "Deleted Networks:\nspare\n" in out
+    assert "Deleted Images:\nuntagged: docker.io/library/alpine:latest\n" in out
+    code, out, _ = apple.mocker("system", "prune", stdin="n\n")
+    assert code == 0 and "all dangling images" in out and "build cache" not in out

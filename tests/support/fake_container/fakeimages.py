@@ -199,6 +199,15 @@ def cmd_resource(kind: str, args: list[str]) -> int:
                                                     "ipv4Subnet": d["subnet"]}})
         emit(docs)
         return 0
+    if sub == "prune" and kind == "network":
+        parse(rest, {}, {}, npos=0)
+        used = {n for c in load("containers").values() for n in c["networks"]}
+        for name in sorted(data):
+            if name not in used:
+                data.pop(name)
+                print(name)
+        save(kind + "s", data)
+        return 0
     if sub in ("delete", "rm"):
         _, pos = parse(rest, {}, {"-a": "all", "--all": "all"})
         for p in pos:
