@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from mocker.cli.flags import Parsed
 from mocker.errors import MockerError
 from mocker.runtime.apple.cli import ContainerCLI
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mocker.cli.flags import Parsed
 
 _CLI: list[ContainerCLI] = []
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from mocker.cli.apple.common import as_125, container_cli, fileno, refuse_flags, sink
-from mocker.cli.command import Context
-from mocker.cli.flags import Parsed
 from mocker.engine.apple import containers as engine
 from mocker.errors import MockerError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mocker.cli.command import Context
+    from mocker.cli.flags import Parsed
 
 
 def _create(p: Parsed, command: str) -> tuple[Any, str, Any]:
@@ -105,8 +109,7 @@ def rm(ctx: Context, p: Parsed) -> int:
 
 def ps(ctx: Context, p: Parsed) -> int:
     from mocker.cli.output import print_formatted
-    from mocker.engine.apple.inspect import ps_row
-    from mocker.engine.container_inspect import PS_HEADERS
+    from mocker.engine.apple.inspect import PS_HEADERS, ps_row
 
     refuse_flags(p, "ps")
     filters = _ps_filters(p.filter)

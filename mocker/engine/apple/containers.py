@@ -8,14 +8,17 @@ container (``buildkit``) is hidden, as Apple's own tables hide it.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Collection, Sequence
-from typing import Any
-
-from mocker.engine.types.containers import ContainerCreateOptions
 from mocker.errors import Conflict, ContainerNotFound, MockerError
 from mocker.runtime.apple.cli import ContainerCLI
 from mocker.runtime.apple.shapes import AppleContainer, container_from_json
+
+TYPE_CHECKING = False   # start-up cost: typing, threading and the create options only where used
+if TYPE_CHECKING:
+    import threading
+    from collections.abc import Collection, Sequence
+    from typing import Any
+
+    from mocker.engine.types.containers import ContainerCreateOptions
 
 
 def list_containers(cli: ContainerCLI, *, all_: bool = True) -> list[AppleContainer]:
@@ -161,6 +164,8 @@ def logs(cli: ContainerCLI, cid: str, *, follow: bool, tail: int | None, stdout:
         code, last = cli.stream(argv, stdout=stdout, stderr=stderr)
         _check_stream(argv, code, last)
         return 0
+    import threading
+
     done = threading.Event()
     watcher = threading.Thread(target=_watch_stop, args=(cli, c.id, done), daemon=True)
     watcher.start()

@@ -7,15 +7,21 @@ zero value (``ExitCode`` 0, ``FinishedAt`` 0001-01-01, ``Pid`` 0) and the suppor
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime
-from typing import Any
 
-from mocker.runtime.apple.shapes import AppleContainer
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mocker.runtime.apple.shapes import AppleContainer
 
 ZERO = "0001-01-01T00:00:00Z"
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+PS_HEADERS = {
+    "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedAt": "CREATED AT",
+    "RunningFor": "CREATED", "Ports": "PORTS", "State": "STATE", "Status": "STATUS", "Size": "SIZE",
+    "Names": "NAMES", "Labels": "LABELS", "Mounts": "MOUNTS", "Networks": "NETWORKS",
+}
 
 
 def ts(t: float | None) -> str:
@@ -50,7 +56,12 @@ def status_text(c: AppleContainer, now: float | None = None) -> str:
 
 def short_id(cid: str, no_trunc: bool = False) -> str:
     """UUID IDs (no --name) are shortened to 12 characters as Docker's are; names never are."""
-    return cid[:12] if not no_trunc and _UUID.match(cid) else cid
+    return cid[:12] if not no_trunc and _is_uuid(cid) else cid
+
+
+def _is_uuid(text: str) -> bool:
+    parts = text.split("-")
+    return [len(x) for x in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdef" for c in text.replace("-", ""))
 
 
 def port_text(c: AppleContainer) -> str:

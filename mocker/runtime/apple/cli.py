@@ -12,18 +12,20 @@ text containing ``XPC connection error`` means the system service is not running
 from __future__ import annotations
 
 import os
-import re
 import subprocess
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import IO, Any
 
 from mocker.errors import ContainerNotFound, ImageNotFound, MockerError, NotFound
+from mocker.records import Record
+
+# Start-up cost (``ps`` runs through here): typing, threading and re are imported where used.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import threading
+    from collections.abc import Callable, Sequence
+    from typing import IO, Any
 
 DEFAULT_TIMEOUT = 120.0
 START_HINT = "start it with `container system start`"
-_VERSION = re.compile(r"version\s+(\d+)\.(\d+)\.(\d+)")
 
 
 class ServiceNotRunning(MockerError):
@@ -39,11 +41,17 @@ class CLIUsageBug(MockerError):
     version without that option)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(Record):
+    __slots__ = ("code", "stdout", "stderr")
+
     code: int
     stdout: bytes
     stderr: str
+
+    def __init__(self, code: int, stdout: bytes, stderr: str) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "stdout", stdout)
+        object.__setattr__(self, "stderr", stderr)
 
     @property
     def text(self) -> str:
@@ -126,6 +134,8 @@ class ContainerCLI:
         a TTY), anything else (a callable taking bytes) is fed from a pipe by a thread. Returns the
         exit code and the last ``Error:`` line the CLI wrote. ``stop``, once set, ends the call
         (``logs -f`` never ends on its own)."""
+        import threading
+
         argv = [self.path, *args]
         out_fd = stdout if isinstance(stdout, int) else (subprocess.PIPE if stdout is not None else subprocess.DEVNULL)
         err_tail: list[str] = []
@@ -174,7 +184,9 @@ class ContainerCLI:
         if self._version is None:
             result = self.call(["--version"], timeout=30)
             self._version_text = result.text.strip()
-            m = _VERSION.search(self._version_text)
+            import re
+
+            m = re.search(r"version\s+(\d+)\.(\d+)\.(\d+)", self._version_text)
             if not m:
                 raise MockerError(f"cannot read the version of Apple's container CLI from {self._version_text!r}")
             self._version = (int(m.group(1)), int(m.group(2)), int(m.group(3)))

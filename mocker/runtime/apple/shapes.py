@@ -14,9 +14,11 @@ so instead of inventing a value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from mocker.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 APPLE_EPOCH = 978307200.0   # 2001-01-01T00:00:00Z, Swift's reference date (pre-1.0 JSON dates)
 BUILDER_ROLE = "com.apple.container.resource.role"
@@ -29,6 +31,8 @@ def parse_date(value: Any) -> float | None:
     if isinstance(value, (int, float)):
         return float(value) + APPLE_EPOCH
     if isinstance(value, str):
+        from datetime import datetime
+
         text = value.replace("Z", "+00:00")
         try:
             return datetime.fromisoformat(text).timestamp()
@@ -37,65 +41,103 @@ def parse_date(value: Any) -> float | None:
     return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AppleMount:
-    type: str                   # bind | volume | tmpfs | block
+class _Rec(Record):
+    """Keyword-built immutable record (``ps`` is a start-up path: no ``dataclasses``, DECISIONS #2).
+    ``_DEFAULTS`` gives each optional field's default; a dict default is copied per record."""
+
+    __slots__: tuple[str, ...] = ()
+    _DEFAULTS: dict[str, Any] = {}
+
+    def __init__(self, **kw: Any) -> None:
+        for f in self.__slots__:
+            if f in kw:
+                value = kw.pop(f)
+            elif f in self._DEFAULTS:
+                d = self._DEFAULTS[f]
+                value = dict(d) if isinstance(d, dict) else d
+            else:
+                raise TypeError(f"{type(self).__name__}: missing field {f!r}")
+            object.__setattr__(self, f, value)
+        if kw:
+            raise TypeError(f"{type(self).__name__}: unknown fields {sorted(kw)}")
+
+
+class AppleMount(_Rec):
+    __slots__ = ("type", "source", "destination", "read_only", "name")
+    _DEFAULTS: dict[str, Any] = {"read_only": False, "name": ""}
+
+    type: str  # bind | volume | tmpfs | block
     source: str
     destination: str
-    read_only: bool = False
-    name: str = ""              # volume name
+    read_only: bool
+    name: str  # volume name
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApplePort:
+class ApplePort(_Rec):
+    __slots__ = ("host_ip", "host_port", "container_port", "proto", "count")
+    _DEFAULTS: dict[str, Any] = {"proto": "tcp", "count": 1}
+
     host_ip: str
     host_port: int
     container_port: int
-    proto: str = "tcp"
-    count: int = 1
+    proto: str
+    count: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AppleAttachment:
+class AppleAttachment(_Rec):
+    __slots__ = ("network", "hostname", "ipv4", "gateway", "ipv6", "mac")
+    _DEFAULTS: dict[str, Any] = {"hostname": "", "ipv4": "", "gateway": "", "ipv6": "", "mac": ""}
+
     network: str
-    hostname: str = ""
-    ipv4: str = ""              # CIDR, e.g. 192.168.64.3/24
-    gateway: str = ""
-    ipv6: str = ""
-    mac: str = ""
+    hostname: str
+    ipv4: str  # CIDR, e.g. 192.168.64.3/24
+    gateway: str
+    ipv6: str
+    mac: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AppleContainer:
+class AppleContainer(_Rec):
     """One container as the CLI reports it, whatever its version."""
 
+    __slots__ = (
+        "id", "state", "image", "image_digest", "executable", "arguments", "env", "workdir", "user", "tty",
+        "labels", "mounts", "ports", "networks", "network_names", "platform", "cpus", "memory", "created",
+        "started", "read_only", "cap_add", "cap_drop", "use_init", "stop_signal", "rlimits", "dns",
+    )
+    _DEFAULTS: dict[str, Any] = {
+        "image": "", "image_digest": "", "executable": "", "arguments": (), "env": (), "workdir": "/", "user": "",
+        "tty": False, "labels": {}, "mounts": (), "ports": (), "networks": (), "network_names": (), "platform": "",
+        "cpus": None, "memory": None, "created": None, "started": None, "read_only": False, "cap_add": (),
+        "cap_drop": (), "use_init": False, "stop_signal": "", "rlimits": (), "dns": (),
+    }
+
     id: str
-    state: str                              # running | stopped | stopping | unknown
-    image: str = ""                         # full normalized reference
-    image_digest: str = ""
-    executable: str = ""
-    arguments: tuple[str, ...] = ()
-    env: tuple[str, ...] = ()
-    workdir: str = "/"
-    user: str = ""
-    tty: bool = False
-    labels: dict[str, str] = field(default_factory=dict)
-    mounts: tuple[AppleMount, ...] = ()
-    ports: tuple[ApplePort, ...] = ()
-    networks: tuple[AppleAttachment, ...] = ()
-    network_names: tuple[str, ...] = ()     # configured networks (also when stopped)
-    platform: str = ""
-    cpus: int | None = None
-    memory: int | None = None
-    created: float | None = None            # 1.0+ only
-    started: float | None = None            # 0.8+; absent until started since the apiserver started
-    read_only: bool = False
-    cap_add: tuple[str, ...] = ()
-    cap_drop: tuple[str, ...] = ()
-    use_init: bool = False
-    stop_signal: str = ""
-    rlimits: tuple[dict[str, Any], ...] = ()
-    dns: tuple[str, ...] = ()
+    state: str  # running | stopped | stopping | unknown
+    image: str  # full normalized reference
+    image_digest: str
+    executable: str
+    arguments: tuple[str, ...]
+    env: tuple[str, ...]
+    workdir: str
+    user: str
+    tty: bool
+    labels: dict[str, str]
+    mounts: tuple[AppleMount, ...]
+    ports: tuple[ApplePort, ...]
+    networks: tuple[AppleAttachment, ...]
+    network_names: tuple[str, ...]  # configured networks (also when stopped)
+    platform: str
+    cpus: int | None
+    memory: int | None
+    created: float | None  # 1.0+ only
+    started: float | None  # 0.8+; absent until started since the apiserver started
+    read_only: bool
+    cap_add: tuple[str, ...]
+    cap_drop: tuple[str, ...]
+    use_init: bool
+    stop_signal: str
+    rlimits: tuple[dict[str, Any], ...]
+    dns: tuple[str, ...]
 
     @property
     def is_builder(self) -> bool:
@@ -188,17 +230,19 @@ def container_from_json(doc: dict[str, Any]) -> AppleContainer:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AppleImage:
+class AppleImage(_Rec):
     """One tag as ``image list`` reports it."""
 
+    __slots__ = ("reference", "digest", "media_type", "size", "size_text", "created", "variants")
+    _DEFAULTS: dict[str, Any] = {"media_type": "", "size": None, "size_text": "", "created": None, "variants": ()}
+
     reference: str
-    digest: str                              # index (or manifest) digest, "sha256:..."
-    media_type: str = ""
-    size: int | None = None                  # bytes: the sum of local variants (1.0+), else unknown
-    size_text: str = ""                      # 0.9–0.12 "fullSize" (human text)
-    created: float | None = None
-    variants: tuple[dict[str, Any], ...] = ()
+    digest: str  # index (or manifest) digest, "sha256:..."
+    media_type: str
+    size: int | None  # bytes: the sum of local variants (1.0+), else unknown
+    size_text: str  # 0.9–0.12 "fullSize" (human text)
+    created: float | None
+    variants: tuple[dict[str, Any], ...]
 
     @property
     def id(self) -> str:
