@@ -3,7 +3,7 @@
 The engine never asks *which* backend it holds; it asks :meth:`Runtime.capabilities` and passes a
 backend-neutral :class:`ContainerSpec`. ``runtime/linux`` (crun/runc + conmon) implements
 :class:`Runtime`; ``runtime/apple`` does not, because Apple's apiserver owns the containers: that
-backend plugs in at the command table (docs/DECISIONS.md #14). A test double needs no base class
+backend plugs in at the command table (docs/DECISIONS.md #17). A test double needs no base class
 (it is a ``Protocol``).
 
 Records here are plain, complete and serialisable (``to_json``/``from_json``) so the engine can

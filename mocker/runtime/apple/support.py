@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "container restart-policy": "restart policies are not implemented by the runtime",
     "container health-monitor": "healthchecks are not implemented by the runtime",
     "volume update": "the runtime has no volume update",
+    "system service": "the Engine API server drives the Linux engine only so far",
 }
 
 # run/create flags (parsed destination names) that the runtime has no equivalent for.
