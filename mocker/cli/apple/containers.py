@@ -131,7 +131,7 @@ def ps(ctx: Context, p: Parsed) -> int:
 
 def _ps_filters(items: list[str]) -> dict[str, list[str]]:
     """Docker's ``ps --filter`` keys the runtime can answer (``exited=`` needs exit codes: refused)."""
-    from mocker.cli.container_info import PS_KEYS, STATUSES
+    from mocker.engine.container_filters import PS_KEYS, STATUSES
     from mocker.errors import InvalidArgument
     from mocker.runtime.apple.support import refuse
 
@@ -144,8 +144,9 @@ def _ps_filters(items: list[str]) -> dict[str, list[str]]:
             raise InvalidArgument(f"invalid filter '{key}'")
         if key == "status" and value not in STATUSES:
             raise InvalidArgument(f"invalid filter 'status={value}'")
-        if key in ("exited", "before", "since"):
+        if key not in ("id", "name", "label", "status", "ancestor"):
             raise refuse(f"ps --filter {key}", "the runtime reports no exit codes" if key == "exited" else
+                         "the runtime reports no health" if key == "health" else
                          "not implemented for the apple backend yet")
         out.setdefault(key, []).append(value)
     return out
