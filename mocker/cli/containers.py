@@ -31,7 +31,13 @@ def _ensure_image(ctx: Context, store: Store, opts: ContainerCreateOptions) -> I
     from mocker.engine.images import find_image, get_image
     from mocker.image.reference import parse_reference
 
-    rec = find_image(store, opts.image)
+    if opts.platform:  # a local multi-platform image gives its member for that platform
+        from mocker.engine.images import find_image_for_platform
+        from mocker.image.platform import parse_platform
+
+        rec = find_image_for_platform(store, opts.image, parse_platform(opts.platform))
+    else:
+        rec = find_image(store, opts.image)
     if rec is not None and opts.pull != "always":
         return rec
     if opts.pull == "never" and rec is None:
@@ -46,6 +52,13 @@ def _ensure_image(ctx: Context, store: Store, opts: ContainerCreateOptions) -> I
         printer.line(f"Digest: {r.digest}")
         printer.line(f"Status: {'Downloaded newer image for' if r.updated else 'Image is up to date for'} "
                      f"{r.familiar}")
+    if opts.platform:
+        from mocker.engine.images import find_image_for_platform
+        from mocker.image.platform import parse_platform
+
+        found = find_image_for_platform(store, opts.image, parse_platform(opts.platform))
+        if found is not None:
+            return found
     return get_image(store, opts.image)
 
 

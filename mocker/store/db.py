@@ -109,6 +109,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX container_volumes_volume ON container_volumes(volume_name);
     """,
+    # 4: reserved for networking (issue #4); its migration replaces this placeholder on merge
+    """
+    """,
+    # 5: build cache: a step's key -> the manifest of the image it produced (blobs kept by the cache)
+    """
+    CREATE TABLE build_cache (
+        key TEXT PRIMARY KEY,                -- sha256 of parent manifest, platform, step, its inputs
+        manifest_digest TEXT NOT NULL,       -- the step's resulting image (not in images unless tagged)
+        created_at REAL NOT NULL,
+        last_used REAL NOT NULL
+    );
+    CREATE INDEX build_cache_manifest ON build_cache(manifest_digest);
+    """,
 )
 
 
