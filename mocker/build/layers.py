@@ -45,7 +45,7 @@ def _mount_leftovers(changes: list[Any], targets: Iterable[str]) -> list[Any]:
 
     drop: set[str] = set()
     for t in targets:
-        path = os.path.normpath("/" + t)
+        path = os.path.normpath("/" + t.lstrip("/"))
         while path != "/":
             drop.add(path)
             path = os.path.dirname(path)

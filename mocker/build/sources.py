@@ -76,7 +76,7 @@ def from_rootfs(ins: Instruction, root: str, srcs: list[str]) -> tuple[list[Copy
     items = []
     h = hashlib.sha256()
     for src in srcs:
-        parent, base = posixpath.split(posixpath.normpath("/" + src))
+        parent, base = posixpath.split(posixpath.normpath("/" + src.lstrip("/")))
         names = [base]
         if set("*?[") & set(base):
             pdir = os.path.join(root, resolve_in_scope(root, parent))
