@@ -171,3 +171,28 @@ def test_dockerfile_from_stdin_and_tar_context_from_stdin(mocker, context, tmp_p
         result = mocker("build", "-t", "stdin-tar", "-", stdin=f)
     assert "Successfully tagged stdin-tar:latest" in result.stdout
     assert mocker("run", "--rm", "stdin-tar").stdout == "from a tar\n"
+
+
+def test_copy_chown_chmod_and_add_url(mocker, context, tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "remote.txt").write_text("downloaded\n")
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(served))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/remote.txt"
+        ctx = context({"Dockerfile": f"FROM busybox\nCOPY --chown=nobody:nogroup --chmod=640 f.txt /x/f.txt\n"
+                                     f"COPY --chown=1234 dir /d/\nADD {url} /remote/\n"
+                                     "CMD [\"stat\", \"-c\", \"%n %u %g %a\", \"/x\", \"/x/f.txt\", \"/d/sub/g.txt\","
+                                     " \"/remote/remote.txt\"]\n",
+                       "f.txt": "f", "dir/sub/g.txt": "g"})
+        mocker("build", "-t", "owners", str(ctx))
+    finally:
+        server.shutdown()
+    assert mocker("run", "--rm", "owners").stdout.splitlines() == [
+        "/x 65534 65534 755", "/x/f.txt 65534 65534 640", "/d/sub/g.txt 1234 1234 644", "/remote/remote.txt 0 0 600"]
+    assert mocker("run", "--rm", "owners", "cat", "/remote/remote.txt").stdout == "downloaded\n"
