@@ -68,6 +68,7 @@ class PlatformBuild:
         self.results: dict[int, ImageState] = {}
         self.step_no = 0
         self.total = 0
+        self.hits: list[str] = []
         self.staging = Staging(store.paths.root / "build" / "staging")
 
     # ---- planning --------------------------------------------------------------------------------
@@ -134,6 +135,7 @@ class PlatformBuild:
                 self.results[i] = self._build_stage(self.df.stages[i])
         finally:
             self.staging.close()
+            cache.touch(self.store, self.hits)
         return self.results[stages[-1]]
 
     def _print_step(self, text: str) -> None:
@@ -221,6 +223,7 @@ class PlatformBuild:
                 except MockerError:
                     state = None  # type: ignore[assignment]
                 if state is not None:
+                    self.hits.append(key)
                     self.out.line(" ---> Using cache")
                     self.out.line(f" ---> {_short(state.image_id())}")
                     return state
@@ -261,8 +264,7 @@ class PlatformBuild:
     # ---- RUN -------------------------------------------------------------------------------------
 
     def _run(self, state: ImageState, ins: Instruction, args: ArgScope) -> ImageState:
-        from mocker.build.run import RunRequest, cache_mount_dir, parse_mounts, run_container
-        from mocker.engine.types.containers import MountSpec
+        from mocker.build.run import parse_mounts
 
         ins.check_flags(("mount", "network", "security"))
         if ins.flag("security") not in (None, "sandbox"):
@@ -285,6 +287,10 @@ class PlatformBuild:
         created_by = f"RUN {shown_env}{' '.join(argv)} # buildkit"
 
         def apply(child: ImageState) -> None:
+            # Imported only for a step that runs: a cached rebuild never loads the container code.
+            from mocker.build.run import RunRequest, cache_mount_dir, run_container
+            from mocker.engine.types.containers import MountSpec
+
             with ExitStack() as stack:
                 specs: list[Any] = []
                 for m in mounts:
@@ -308,7 +314,7 @@ class PlatformBuild:
                     path = os.path.join(d, "script")
                     with open(path, "w") as f:
                         f.write(script)
-                    os.chmod(path, 0o755)
+                    os.chmod(path, 0o755)  # noqa: S103 - the script must be executable in the container
                     specs.append(MountSpec(type="bind", source=path, target=argv[0], read_only=True))
                 req = RunRequest(argv=argv, env=env, network=network, extra_hosts=self.opts.extra_hosts,
                                  mounts=specs, mount_targets=[m.target for m in mounts])

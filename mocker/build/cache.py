@@ -30,9 +30,16 @@ def lookup(store: Store, key: str) -> str | None:
     digest: str = row[0]
     if not store.blobs.has(digest):
         return None
-    with transaction(store.db) as conn:
-        conn.execute("UPDATE build_cache SET last_used = ? WHERE key = ?", (time.time(), key))
     return digest
+
+
+def touch(store: Store, keys: list[str]) -> None:
+    """Mark cache hits as used (one write for the whole build, for ``builder prune --filter until=``)."""
+    if not keys:
+        return
+    now = time.time()
+    with transaction(store.db) as conn:
+        conn.executemany("UPDATE build_cache SET last_used = ? WHERE key = ?", [(now, k) for k in keys])
 
 
 def record(store: Store, key: str, manifest_digest: str) -> None:

@@ -126,7 +126,7 @@ class _Copier:
         if not os.path.isdir(path):
             os.mkdir(path, 0o755)
             os.chown(path, self.uid, self.gid, follow_symlinks=False)
-            os.chmod(path, 0o755)
+            os.chmod(path, 0o755)  # noqa: S103 - Docker makes missing parents 0755
 
     def open_parent(self, root_fd: int, rel: str) -> tuple[int, str]:
         parts = [p for p in rel.split("/") if p]

@@ -112,9 +112,9 @@ class ImageState:
         return self.manifest_digest
 
     def image_id(self) -> str:
-        from mocker.image.manifest import canonical_json
-
         import hashlib
+
+        from mocker.image.manifest import canonical_json
 
         return "sha256:" + hashlib.sha256(canonical_json(self.config)).hexdigest()
 
