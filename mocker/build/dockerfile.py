@@ -103,9 +103,9 @@ class Dockerfile:
 
 
 def _raw_parse(text: str) -> Any:
-    import dockerfile as gofile
+    from mocker.image.dockerfile_parse import parse_commands
 
-    return gofile.parse_string(text)
+    return parse_commands(text)
 
 
 def _error_line(text: str, message: str) -> int:
@@ -114,8 +114,8 @@ def _error_line(text: str, message: str) -> int:
     for n in range(1, len(lines) + 1):
         try:
             _raw_parse("\n".join(lines[:n]) + "\n")
-        except Exception as e:  # noqa: BLE001 - the package raises its own GoParseError
-            if str(e) == message:
+        except InvalidArgument as e:
+            if e.message == message:
                 return n
     return 0
 
@@ -142,9 +142,9 @@ def parse(text: str, *, filename: str = "Dockerfile") -> Dockerfile:
     """Parse and split into stages; errors name the file and line as BuildKit's do."""
     try:
         nodes = _raw_parse(text)
-    except Exception as e:  # noqa: BLE001 - GoParseError, and anything the Go side reports
-        message = str(e)
-        line = _error_line(text, message)
+    except InvalidArgument as e:
+        message = e.message
+        line = 0 if message == "file with no instructions" else _error_line(text, message)
         raise DockerfileError(f"dockerfile parse error: {message}", line=line, filename=filename) from None
     meta: list[Instruction] = []
     stages: list[Stage] = []
@@ -165,12 +165,13 @@ def parse(text: str, *, filename: str = "Dockerfile") -> Dockerfile:
         else:
             stages[-1].instructions.append(ins)
     if not stages:
-        raise DockerfileError("the Dockerfile (Dockerfile) cannot be empty" if not nodes and not meta
-                              else "no build stage in current context", filename=filename)
-    names = [s.name for s in stages if s.name]
+        raise DockerfileError("no build stage in current context", filename=filename)
+    seen: set[str] = set()
     for s in stages:
-        if s.name and names.count(s.name) > 1:
-            raise DockerfileError(f"duplicate stage name {s.name!r}", line=s.line, filename=filename)
+        if s.name and s.name in seen:
+            raise DockerfileError(f'duplicate stage name "{s.name}"', line=s.line, filename=filename)
+        if s.name:
+            seen.add(s.name)
     return Dockerfile(meta_args=meta, stages=stages)
 
 
