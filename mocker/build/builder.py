@@ -364,6 +364,12 @@ class PlatformBuild:
     def _copy(self, state: ImageState, ins: Instruction, args: ArgScope) -> ImageState:
         from mocker.build.copy_step import prepare_copy
 
+        for flag, why in (("parents", "COPY --parents is not implemented"),
+                          ("exclude", "COPY/ADD --exclude is not implemented"),
+                          ("checksum", "ADD --checksum is not implemented"),
+                          ("keep-git-dir", "git sources are not implemented")):
+            if ins.flag(flag) is not None:
+                raise NotSupported(f"{ins.cmd.upper()} --{flag} (Dockerfile:{ins.line})", why)
         ins.check_flags(_COPY_FLAGS if ins.cmd == "copy" else _ADD_FLAGS)
         cfg = state.run_config
         expand = expander(cfg, args)

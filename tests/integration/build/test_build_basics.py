@@ -196,3 +196,38 @@ def test_copy_chown_chmod_and_add_url(mocker, context, tmp_path: Path) -> None:
     assert mocker("run", "--rm", "owners").stdout.splitlines() == [
         "/x 65534 65534 755", "/x/f.txt 65534 65534 640", "/d/sub/g.txt 1234 1234 644", "/remote/remote.txt 0 0 600"]
     assert mocker("run", "--rm", "owners", "cat", "/remote/remote.txt").stdout == "downloaded\n"
+
+
+def test_network_and_add_host_for_run_steps(mocker, context) -> None:
+    ctx = context({"Dockerfile": "FROM busybox\nRUN grep myhost /etc/hosts > /hosts-line\n"
+                                 "RUN --network=none cat /proc/net/dev > /netdev\n"
+                                 "CMD [\"cat\", \"/hosts-line\", \"/netdev\"]\n"})
+    mocker("build", "--add-host", "myhost:10.1.2.3", "-t", "nets", str(ctx))
+    lines = mocker("run", "--rm", "nets").stdout.splitlines()
+    assert lines[0] == "10.1.2.3\tmyhost"
+    assert [ln.split(":")[0].strip() for ln in lines[3:]] == ["lo"]  # RUN --network=none: loopback only
+    bad = mocker("build", "--network", "mynet", str(ctx), check=False)
+    assert bad.returncode == 125
+    assert bad.stderr.startswith("Error: --network mynet is not supported by mocker (")
+
+
+def test_onbuild_triggers_run_in_the_child_build(mocker, context) -> None:
+    parent = context({"Dockerfile": "FROM busybox\nONBUILD COPY marker.txt /marker.txt\n"
+                                    "ONBUILD RUN echo triggered > /triggered\n"})
+    mocker("build", "-t", "parent-img", str(parent))
+    child = context({"Dockerfile": "FROM parent-img\nCMD [\"cat\", \"/marker.txt\", \"/triggered\"]\n",
+                     "marker.txt": "from the child's context\n"})
+    result = mocker("build", "-t", "child-img", str(child))
+    assert "# Executing 2 build triggers" in result.stdout
+    assert mocker("run", "--rm", "child-img").stdout == "from the child's context\ntriggered\n"
+    assert "OnBuild" not in json.loads(mocker("image", "inspect", "child-img").stdout)[0]["Config"] or \
+        not json.loads(mocker("image", "inspect", "child-img").stdout)[0]["Config"]["OnBuild"]
+
+
+def test_flags_mocker_cannot_honour_say_so(mocker, context) -> None:
+    ctx = context({"Dockerfile": "FROM busybox\n"})
+    for flags in (["--cache-from", "x"], ["--memory", "10m"], ["--squash"], ["--ssh", "default"],
+                  ["--progress", "tty"], ["--rm=false"]):
+        r = mocker("build", *flags, str(ctx), check=False)
+        assert r.returncode == 125, flags
+        assert "is not supported by mocker (" in r.stderr, flags
