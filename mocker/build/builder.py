@@ -69,6 +69,8 @@ class PlatformBuild:
         self.step_no = 0
         self.total = 0
         self.hits: list[str] = []
+        self.cache_images: list[ImageState] | None = None
+        self.pulled: set[tuple[str, Platform]] = set()
         self.staging = Staging(store.paths.root / "build" / "staging")
 
     # ---- planning --------------------------------------------------------------------------------
@@ -188,8 +190,10 @@ class PlatformBuild:
         from mocker.engine.distribution import pull
         from mocker.engine.images import find_image_for_platform
 
-        rec = None if self.opts.pull else find_image_for_platform(self.store, name, plat)
+        fresh = self.opts.pull and (name, plat) not in self.pulled  # --pull: once per build
+        rec = None if fresh else find_image_for_platform(self.store, name, plat)
         if rec is None:
+            self.pulled.add((name, plat))
             text = f"{plat.os}/{plat.architecture}" + (f"/{plat.variant}" if plat.variant else "")
             try:
                 pull(self.store, name, platform=text)
@@ -212,7 +216,9 @@ class PlatformBuild:
 
     # ---- one step --------------------------------------------------------------------------------
 
-    def _step(self, parent: ImageState, key_parts: list[Any], apply: Callable[[ImageState], None]) -> ImageState:
+    def _step(self, parent: ImageState, key_parts: list[Any], apply: Callable[[ImageState], None], *,
+              created_by: str, replay: Callable[[ImageState], None] | None = None) -> ImageState:
+        """Run one step, or take it from the cache: the local one, else a ``--cache-from`` image."""
         key = cache.step_key(parent.manifest_digest, parent.platform, *key_parts)
         if not self.opts.no_cache:
             hit = cache.lookup(self.store, key)
@@ -227,13 +233,54 @@ class PlatformBuild:
                     self.out.line(" ---> Using cache")
                     self.out.line(f" ---> {_short(state.image_id())}")
                     return state
-        child = parent.child()
-        apply(child)
+        child = None if self.opts.no_cache else self._from_cache_images(parent, created_by, replay)
+        if child is not None:
+            self.out.line(" ---> Using cache")
+        else:
+            child = parent.child()
+            apply(child)
         child.write(self.store)
         assert child.manifest_digest is not None
         cache.record(self.store, key, child.manifest_digest)
         self.out.line(f" ---> {_short(child.image_id())}")
         return child
+
+    def _cache_sources(self) -> list[ImageState]:
+        if self.cache_images is None:
+            self.cache_images = []
+            for name in self.opts.cache_from:
+                try:
+                    self.cache_images.append(self.image_state(name, self.platform, line=0))
+                except MockerError:
+                    continue  # Docker ignores a cache source it cannot get
+        return self.cache_images
+
+    def _from_cache_images(self, parent: ImageState, created_by: str,
+                           replay: Callable[[ImageState], None] | None) -> ImageState | None:
+        """The classic builder's ``--cache-from``: a source image whose history and layers start as
+        the parent's and whose next history entry is this step's gives the step's result."""
+        if not self.opts.cache_from:
+            return None
+        history = parent.config.get("history") or []
+        diffs = parent.diff_ids
+        for src in self._cache_sources():
+            s_hist = src.config.get("history") or []
+            s_diffs = src.diff_ids
+            if len(s_hist) <= len(history) or s_hist[:len(history)] != history or s_diffs[:len(diffs)] != diffs:
+                continue
+            entry = s_hist[len(history)]
+            if entry.get("created_by") != created_by:
+                continue
+            child = parent.child()
+            if replay is not None:
+                replay(child)
+            if not entry.get("empty_layer"):
+                if len(s_diffs) <= len(diffs):
+                    continue
+                child.add_layer(src.layers[len(diffs)], s_diffs[len(diffs)])
+            child.config.setdefault("history", []).append(dict(entry))
+            return child
+        return None
 
     def _dispatch(self, state: ImageState, ins: Instruction, args: ArgScope) -> ImageState:
         cmd = ins.cmd
@@ -241,20 +288,26 @@ class PlatformBuild:
         if cmd == "arg":
             ins.check_flags(())
             words = args.declare(ins, env_map(cfg))
-            return self._step(state, ["arg", words], lambda s: s.add_history(f"ARG {' '.join(words)}", empty=True))
+            text = f"ARG {' '.join(words)}"
+            return self._step(state, ["arg", words], lambda s: s.add_history(text, empty=True), created_by=text,
+                              replay=lambda s: None)
         if cmd in CONFIG_INSTRUCTIONS or cmd in ("shell", "maintainer"):
             visible = args.visible()
 
-            def apply(s: ImageState) -> None:
+            def change(s: ImageState) -> None:
                 if cmd == "shell":
                     apply_shell(ins, s.run_config)
                 elif cmd == "maintainer":
                     s.config["author"] = " ".join(ins.args)
                 else:
                     s.config["config"] = apply_config(ins, s.run_config, args)
+
+            def apply(s: ImageState) -> None:
+                change(s)
                 s.add_history(_history_text(ins), empty=True)
 
-            return self._step(state, [cmd, ins.original, list(ins.flags), sorted(visible.items())], apply)
+            return self._step(state, [cmd, ins.original, list(ins.flags), sorted(visible.items())], apply,
+                              created_by=_history_text(ins), replay=change)
         if cmd == "run":
             return self._run(state, ins, args)
         if cmd in ("copy", "add"):
@@ -334,7 +387,7 @@ class PlatformBuild:
                 child.add_layer(*layer)
             child.add_history(created_by, empty=layer is None, comment="buildkit.dockerfile.v0")
 
-        return self._step(state, key, apply)
+        return self._step(state, key, apply, created_by=created_by)
 
     def _bind_source(self, stack: ExitStack, m: Any, ins: Instruction) -> str:
         from mocker.build.layers import scratch_rootfs
@@ -376,7 +429,10 @@ class PlatformBuild:
         with ExitStack() as stack:
             prep = prepare_copy(self, stack, state, ins, expand)
             key = [ins.cmd, prep.dest, prep.digest, prep.chown, prep.chmod, [i.name for i in prep.items]]
-            created_by = f"{ins.cmd.upper()} {' '.join(ins.args)} # buildkit"
+            # The classic builder's spelling, with the sources' content digest: what --cache-from matches.
+            kind = "multi" if len(prep.items) != 1 else ("dir" if prep.items[0].is_dir else "file")
+            content = prep.digest.rsplit(":", 1)[-1]
+            created_by = f"{ins.cmd.upper()} {kind}:{content} in {prep.dest} "
 
             def apply(child: ImageState) -> None:
                 layer = prep.write(self.store, child)
@@ -384,7 +440,7 @@ class PlatformBuild:
                     child.add_layer(*layer)
                 child.add_history(created_by, empty=layer is None, comment="buildkit.dockerfile.v0")
 
-            return self._step(state, key, apply)
+            return self._step(state, key, apply, created_by=created_by)
 
 
 def _history_text(ins: Instruction) -> str:

@@ -19,6 +19,7 @@ class BuildOptions:
     target: str | None = None
     no_cache: bool = False
     pull: bool = False
+    cache_from: tuple[str, ...] = ()  # images whose history can stand in for the local cache
     network: str = "host"
     extra_hosts: tuple[str, ...] = ()
     secrets: dict[str, str] = field(default_factory=dict)  # id -> host file

@@ -24,6 +24,9 @@ from mocker.build.state import ImageState
 from mocker.errors import MockerError, NotSupported
 from mocker.store.store import Store
 
+# Marks build containers, so ``system prune`` can remove those a killed build left behind.
+BUILD_LABEL = "io.mocker.build.step"
+
 
 @dataclass(frozen=True, slots=True)
 class RunMount:
@@ -113,7 +116,7 @@ def run_container(store: Store, state: ImageState, req: RunRequest, *, output: C
     opts = ContainerCreateOptions(
         image=state.image_id(), command=tuple(req.argv), entrypoint=(), env=tuple(req.env),
         networks=(NetworkAttachment(name=req.network),), extra_hosts=req.extra_hosts, mounts=tuple(req.mounts),
-        healthcheck=HealthCheck(test=("NONE",)), log_driver="none",
+        healthcheck=HealthCheck(test=("NONE",)), log_driver="none", labels={BUILD_LABEL: "true"},
     )
     rec = container_create.create(store, opts, state.record())
     try:

@@ -23,8 +23,7 @@ _BUILDKIT = "mocker's builder is not BuildKit"
 BUILD_FLAGS = (
     Flag("add-host", kind="list", metavar="list", help="Add a custom host-to-IP mapping (\"host:ip\")"),
     Flag("build-arg", kind="list", metavar="list", help="Set build-time variables"),
-    Flag("cache-from", kind="list", metavar="strings", help="Images to consider as cache sources",
-         unsupported="importing cache from images is not implemented; the local build cache is used"),
+    Flag("cache-from", kind="list", metavar="strings", help="Images to consider as cache sources"),
     Flag("cgroup-parent", kind="str", metavar="string", help="Set the parent cgroup for RUN", unsupported=_RESOURCES),
     Flag("compress", help="Compress the build context using gzip",
          unsupported="there is no daemon to send the context to"),
@@ -93,6 +92,20 @@ def _build_args(values: list[str]) -> dict[str, str]:
             out[name] = value
         elif name in os.environ:
             out[name] = os.environ[name]
+    return out
+
+
+def _cache_sources(values: list[str]) -> list[str]:
+    """``--cache-from IMAGE`` or BuildKit's ``type=registry,ref=IMAGE``; other types say so."""
+    out = []
+    for item in values:
+        if "=" not in item:
+            out.append(item)
+            continue
+        fields = dict(part.partition("=")[::2] for part in item.split(","))
+        if fields.get("type", "registry") != "registry" or "ref" not in fields:
+            raise NotSupported(f"--cache-from {item}", "only images (type=registry,ref=IMAGE) are cache sources")
+        out.append(fields["ref"])
     return out
 
 
@@ -198,12 +211,13 @@ def _build(ctx: Context, p: Parsed) -> int:
         opts = BuildOptions(
             dockerfile=dockerfile, dockerfile_name=df_name, tags=tuple(p.tag), build_args=_build_args(p.build_arg),
             labels=_labels(p.label), target=p.target or None, no_cache=p.no_cache, pull=p.pull, network=network,
+            cache_from=tuple(_cache_sources(p.cache_from)),
             extra_hosts=tuple(p.add_host), secrets=_secrets(ctx, p.secret, temp), platforms=platforms,
             quiet=p.quiet, push=p.push, iidfile=p.iidfile or None,
         )
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
-            build(store, opts, context, ctx.stdout)
+            build(store, opts, context, ctx.stdout, ctx.stderr)
         finally:
             signal.signal(signal.SIGTERM, previous)
     finally:

@@ -31,7 +31,9 @@ def _platform_text(p: Any) -> str:
     return f"{p.os}/{p.architecture}" + (f"/{p.variant}" if p.variant else "")
 
 
-def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO) -> BuildResult:
+def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
+          err: TextIO | None = None) -> BuildResult:
+    """Build ``opts`` in ``ctx``; progress goes to ``stream`` (with ``-q``, to ``err`` on failure)."""
     from mocker.build.builder import PlatformBuild
     from mocker.build.dockerfile import parse
     from mocker.engine.images import register_image, register_index
@@ -85,9 +87,7 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO) -
                 register_index(store, index_digest, tags=names)
                 result = BuildResult(image_id=index_digest, manifest_digest=index_digest)
     except MockerError:
-        out.release(stream) if opts.quiet else None
-        raise
-    except KeyboardInterrupt:
+        out.release(err or stream)
         raise
     result.unused_args = sorted(set(opts.build_args) - consumed - _PROXY)
     if result.unused_args:
@@ -136,3 +136,41 @@ def prune_cache(store: Store, *, all_: bool = False, until: float | None = None)
 
     cache.prune(store, older_than=(time.time() - until) if until is not None else None)
     return collect_garbage(store)
+
+
+def sweep_leftovers(store: Store) -> list[str]:
+    """What a killed build left (``system prune``): step containers, scratch mounts, temp dirs.
+
+    Only while no build runs: builds hold the store lock shared, so this takes it exclusively
+    without waiting, and does nothing if that fails.
+    """
+    import shutil
+
+    from mocker.build.run import BUILD_LABEL
+    from mocker.engine import containers
+    from mocker.engine.archives import _exclusive_if_free
+    from mocker.runtime.linux.rootfs import unmount_rootfs
+    from mocker.store import containers as cdb
+
+    removed: list[str] = []
+    with _exclusive_if_free(store) as free:
+        if not free:
+            return removed
+        for rec in cdb.list_all(store.db):
+            if (rec.labels or {}).get(BUILD_LABEL) == "true":
+                try:
+                    containers.remove(store, rec.id, force=True, volumes_too=True)
+                except MockerError:
+                    continue
+                removed.append(f"container {rec.id}: build step of a killed build")
+        base = store.paths.root / "build"
+        for pattern in ("step-*", "staging/*", "contexts/*"):
+            for path in sorted(base.glob(pattern)):
+                if pattern == "step-*":
+                    try:
+                        unmount_rootfs(str(path))
+                    except MockerError:
+                        continue
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(f"build: {path.relative_to(store.paths.root)}")
+    return removed

@@ -226,8 +226,28 @@ def test_onbuild_triggers_run_in_the_child_build(mocker, context) -> None:
 
 def test_flags_mocker_cannot_honour_say_so(mocker, context) -> None:
     ctx = context({"Dockerfile": "FROM busybox\n"})
-    for flags in (["--cache-from", "x"], ["--memory", "10m"], ["--squash"], ["--ssh", "default"],
+    for flags in (["--cache-from", "type=local,src=/x"], ["--memory", "10m"], ["--squash"], ["--ssh", "default"],
                   ["--progress", "tty"], ["--rm=false"]):
         r = mocker("build", *flags, str(ctx), check=False)
         assert r.returncode == 125, flags
         assert "is not supported by mocker (" in r.stderr, flags
+
+
+def test_cache_from_an_image_stands_in_for_the_local_cache(mocker, context) -> None:
+    ctx = context({"Dockerfile": "FROM busybox\nENV A=1\nCOPY app.txt /app.txt\nRUN cat /app.txt > /copy\n"
+                                 "CMD [\"cat\", \"/copy\"]\n", "app.txt": "v1\n"})
+    mocker("build", "-t", "cache-src", str(ctx))
+    source = _inspect(mocker, "cache-src")
+    mocker("builder", "prune", "-f")
+    result = mocker("build", "--cache-from", "cache-src", "-t", "from-cache", str(ctx)).stdout
+    assert result.count(" ---> Using cache") == 4
+    assert " ---> Running in" not in result
+    built = _inspect(mocker, "from-cache")
+    assert built["RootFS"]["Layers"] == source["RootFS"]["Layers"]
+    assert built["Config"]["Env"] == source["Config"]["Env"]
+    assert mocker("run", "--rm", "from-cache").stdout == "v1\n"
+    mocker("builder", "prune", "-f")
+    (ctx / "app.txt").write_text("v2\n")
+    changed = mocker("build", "--cache-from", "cache-src", "-t", "changed", str(ctx)).stdout
+    assert changed.count(" ---> Using cache") == 1  # ENV only: the COPY's content differs
+    assert mocker("run", "--rm", "changed").stdout == "v2\n"

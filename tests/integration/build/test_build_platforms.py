@@ -53,3 +53,19 @@ def test_foreign_single_platform_build(mocker, context, busybox_rootfs_for, requ
     info = json.loads(mocker("image", "inspect", "armonly").stdout)[0]
     assert info["Architecture"] == "arm64"
     assert mocker("run", "--rm", "--platform", "linux/arm64", "armonly").stdout == "aarch64\narm64\n"
+
+
+def test_missing_base_is_pulled_and_pull_flag_refreshes_it(mocker, context, registry) -> None:
+    base = f"{registry}/base/busybox:build-test"
+    mocker("tag", "busybox:latest", base)
+    mocker("push", base)
+    mocker("rmi", base)
+    ctx = context({"Dockerfile": f"FROM {base}\nRUN echo pulled > /pulled\n"})
+    mocker("build", "-t", "from-registry", str(ctx))
+    assert mocker("image", "inspect", base).returncode == 0  # the base came from the registry
+    assert mocker("run", "--rm", "from-registry", "cat", "/pulled").stdout == "pulled\n"
+    assert "Using cache" in mocker("build", "--pull", "-t", "from-registry", str(ctx)).stdout
+    missing = context({"Dockerfile": f"FROM {registry}/base/nothing-here:1\n"})
+    result = mocker("build", str(missing), check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: Dockerfile:1: failed to resolve source metadata for ")

@@ -140,3 +140,22 @@ def test_interrupted_build_leaves_no_container(mocker, context, mocker_env) -> N
     assert proc.returncode != 0
     assert mocker("ps", "-aq").stdout == ""
     assert mocker("image", "inspect", "interrupted", check=False).returncode == 1
+
+
+def test_system_prune_sweeps_what_a_killed_build_left(mocker, context, mocker_env, mocker_root) -> None:
+    from tests.conftest import mocker_executable
+
+    ctx = context({"Dockerfile": "FROM busybox\nCOPY . /ctx\nRUN echo started && sleep 60\n", "f": "x"})
+    proc = subprocess.Popen([mocker_executable(), "build", str(ctx)], env=mocker_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("started"):
+            break
+    proc.kill()  # no chance to clean up
+    proc.communicate(timeout=30)
+    assert mocker("ps", "-aq").stdout != ""
+    swept = mocker("system", "prune", "-f")
+    assert "build step of a killed build" in swept.stdout + swept.stderr
+    assert mocker("ps", "-aq").stdout == ""
+    assert not list((mocker_root / "build").glob("step-*"))
