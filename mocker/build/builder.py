@@ -187,12 +187,13 @@ class PlatformBuild:
         return self.image_state(base, plat, line=stage.line)
 
     def image_state(self, name: str, plat: Platform, *, line: int) -> ImageState:
-        from mocker.engine.distribution import pull
         from mocker.engine.images import find_image_for_platform
 
         fresh = self.opts.pull and (name, plat) not in self.pulled  # --pull: once per build
         rec = None if fresh else find_image_for_platform(self.store, name, plat)
         if rec is None:
+            from mocker.engine.distribution import pull
+
             self.pulled.add((name, plat))
             text = f"{plat.os}/{plat.architecture}" + (f"/{plat.variant}" if plat.variant else "")
             try:

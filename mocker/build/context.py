@@ -12,10 +12,7 @@ import fnmatch
 import hashlib
 import os
 import posixpath
-import shutil
 import stat
-import tarfile
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +43,8 @@ class BuildContext:
 
     def close(self) -> None:
         if self.temp is not None:
+            import shutil
+
             shutil.rmtree(self.temp, ignore_errors=True)
             self.temp = None
 
@@ -159,6 +158,10 @@ def open_context(path: str, dockerfile: Path | None) -> BuildContext:
 
 def context_from_tar(stream: BinaryIO, store_tmp: Path) -> BuildContext:
     """A tar (optionally compressed) read from stdin, unpacked safely into a temp dir."""
+    import shutil
+    import tarfile
+    import tempfile
+
     store_tmp.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix="build-context-", dir=store_tmp))
     try:
@@ -172,6 +175,8 @@ def context_from_tar(stream: BinaryIO, store_tmp: Path) -> BuildContext:
 
 def empty_context(store_tmp: Path) -> BuildContext:
     """``docker build - < Dockerfile``: no context files at all."""
+    import tempfile
+
     store_tmp.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix="build-context-", dir=store_tmp))
     return BuildContext(temp, IgnoreMatcher([]), temp=temp)

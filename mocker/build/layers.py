@@ -10,8 +10,6 @@ it, so equal inputs give equal digests.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +22,9 @@ from mocker.store.store import Store
 @contextmanager
 def scratch_rootfs(store: Store, layers: list[str]) -> Iterator[tuple[str, str]]:
     """Mount ``layers`` (base first) with a fresh upper dir; yields (upper dir, merged dir)."""
+    import shutil
+    import tempfile
+
     from mocker.runtime.linux.rootfs import mount_rootfs, unmount_rootfs
 
     base = store.paths.root / "build"

@@ -11,10 +11,7 @@ import fnmatch
 import hashlib
 import os
 import posixpath
-import shutil
 import stat
-import tarfile
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -130,6 +127,8 @@ def from_context(ins: Instruction, ctx: BuildContext, srcs: list[str], *, add: b
             continue
         path = os.path.join(s.root, s.rel)
         if add and _is_archive(path):
+            import tarfile
+
             out = staging()
             try:
                 with tarfile.open(path, mode="r:*") as tar:
@@ -199,12 +198,16 @@ class Staging:
         self.dirs: list[str] = []
 
     def __call__(self) -> str:
+        import tempfile
+
         self.base.mkdir(parents=True, exist_ok=True)
         d = tempfile.mkdtemp(prefix="stage-", dir=self.base)
         self.dirs.append(d)
         return d
 
     def close(self) -> None:
+        import shutil
+
         for d in self.dirs:
             shutil.rmtree(d, ignore_errors=True)
         self.dirs.clear()

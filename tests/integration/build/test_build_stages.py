@@ -114,6 +114,7 @@ def test_run_mounts_cache_bind_and_secret(mocker, context, tmp_path: Path) -> No
         "RUN --mount=type=secret,id=token cat /run/secrets/token > /seen-secret-length-check && "
         "wc -c < /run/secrets/token > /secret-len && rm /seen-secret-length-check\n"
         "RUN --mount=type=bind,source=conf,target=/conf cat /conf/setting > /setting\n"
+        "RUN --mount=type=bind,from=busybox,source=/etc,target=/other-etc cat /other-etc/group > /group\n"
         "CMD [\"cat\", \"/count\", \"/secret-len\", \"/setting\"]\n"
     )
     ctx = context({"Dockerfile": df, "conf/setting": "on\n"})
@@ -123,6 +124,8 @@ def test_run_mounts_cache_bind_and_secret(mocker, context, tmp_path: Path) -> No
     assert mocker("run", "--rm", "mounts").stdout.split() == ["2", "6", "on"]  # the cache dir was kept
     listing = mocker("run", "--rm", "mounts", "ls", "-a", "/").stdout.split()
     assert "run" not in listing and "cache" not in listing and "conf" not in listing  # mount points left out
+    assert "other-etc" not in listing
+    assert mocker("run", "--rm", "mounts", "cat", "/group").stdout.startswith("root:x:0:")
 
 
 def test_interrupted_build_leaves_no_container(mocker, context, mocker_env) -> None:
