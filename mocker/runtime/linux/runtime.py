@@ -363,9 +363,9 @@ class LinuxRuntime:
         if code.lstrip("-").isdigit():
             return RuntimeState(status=Status.EXITED, exit_code=int(code), started_at=float(started),
                                 finished_at=os.stat(exit_path).st_mtime,
-                                oom_killed=os.path.exists(os.path.join(bundle, "oom")))
+                                oom_killed=os.path.exists(os.path.join(bundle, "oom")), supervised=False)
         return RuntimeState(status=Status.EXITED, exit_code=LOST_EXIT_CODE, started_at=float(started),
-                            error="container state lost: its supervisor (conmon) is gone")
+                            error="container state lost: its supervisor (conmon) is gone", supervised=False)
 
     def _oom(self, bundle: str, run: str) -> bool:
         if os.path.exists(os.path.join(bundle, "oom")):
