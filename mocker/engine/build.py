@@ -148,12 +148,12 @@ def sweep_leftovers(store: Store) -> list[str]:
 
     from mocker.build.run import BUILD_LABEL
     from mocker.engine import containers
-    from mocker.engine.archives import _exclusive_if_free
+    from mocker.store.locks import try_file_lock
     from mocker.runtime.linux.rootfs import unmount_rootfs
     from mocker.store import containers as cdb
 
     removed: list[str] = []
-    with _exclusive_if_free(store) as free:
+    with try_file_lock(store.paths.lock) as free:
         if not free:
             return removed
         for rec in cdb.list_all(store.db):
