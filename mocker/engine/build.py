@@ -148,9 +148,9 @@ def sweep_leftovers(store: Store) -> list[str]:
 
     from mocker.build.run import BUILD_LABEL
     from mocker.engine import containers
-    from mocker.store.locks import try_file_lock
     from mocker.runtime.linux.rootfs import unmount_rootfs
     from mocker.store import containers as cdb
+    from mocker.store.locks import try_file_lock
 
     removed: list[str] = []
     with try_file_lock(store.paths.lock) as free:
