@@ -305,7 +305,10 @@ class PlatformBuild:
 
             def apply(s: ImageState) -> None:
                 change(s)
-                s.add_history(_history_text(ins), empty=True)
+                layer = self._make_workdir(s) if cmd == "workdir" else None
+                if layer is not None:
+                    s.add_layer(*layer)
+                s.add_history(_history_text(ins), empty=layer is None)
 
             return self._step(state, [cmd, ins.original, list(ins.flags), sorted(visible.items())], apply,
                               created_by=_history_text(ins), replay=change)
@@ -389,6 +392,21 @@ class PlatformBuild:
             child.add_history(created_by, empty=layer is None, comment="buildkit.dockerfile.v0")
 
         return self._step(state, key, apply, created_by=created_by)
+
+    def _make_workdir(self, s: ImageState) -> tuple[dict[str, Any], str] | None:
+        """WORKDIR creates its directory when the image lacks it, as Docker's builders do."""
+        from mocker.build.copy import CopyJob, run_copy
+        from mocker.build.layers import layer_from_upper, scratch_rootfs
+        from mocker.engine.commit import _lower
+
+        path = s.run_config.get("WorkingDir") or "/"
+        parts = tuple(p for p in path.split("/") if p)
+        layers = s.layer_dirs(self.store)
+        if not parts or _lower(layers, parts)[0] is not None:
+            return None
+        with scratch_rootfs(self.store, layers) as (upper, merged):
+            run_copy(merged, CopyJob(dest=path + "/", items=(), owner=None, chmod=None))
+            return layer_from_upper(self.store, layers, upper)
 
     def _bind_source(self, stack: ExitStack, m: Any, ins: Instruction) -> str:
         from mocker.build.layers import scratch_rootfs

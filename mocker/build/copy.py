@@ -96,6 +96,8 @@ class _Copier:
         job = self.job
         into_dir = job.dest.endswith("/") or len(job.items) > 1 or os.path.isdir(job.dest)
         dest = os.path.normpath(job.dest)
+        if not job.items:
+            self.mkdirs(dest)  # WORKDIR: just the directory
         for item in job.items:
             if item.is_dir:
                 self.mkdirs(dest)

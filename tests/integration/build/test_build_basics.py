@@ -251,3 +251,12 @@ def test_cache_from_an_image_stands_in_for_the_local_cache(mocker, context) -> N
     changed = mocker("build", "--cache-from", "cache-src", "-t", "changed", str(ctx)).stdout
     assert changed.count(" ---> Using cache") == 1  # ENV only: the COPY's content differs
     assert mocker("run", "--rm", "changed").stdout == "v2\n"
+
+
+def test_workdir_creates_its_directory(mocker, context) -> None:
+    ctx = context({"Dockerfile": "FROM busybox\nWORKDIR /made/by/workdir\nWORKDIR /tmp\n"
+                                 "CMD [\"stat\", \"-c\", \"%n %u %a\", \"/made/by/workdir\"]\n"})
+    mocker("build", "-t", "workdir", str(ctx))
+    assert mocker("run", "--rm", "workdir").stdout == "/made/by/workdir 0 755\n"
+    layers = _inspect(mocker, "workdir")["RootFS"]["Layers"]
+    assert len(layers) == 2  # the base, and the directory (/tmp existed: no layer)
