@@ -86,8 +86,12 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
                     register_image(store, st.manifest_digest)
                 register_index(store, index_digest, tags=names)
                 result = BuildResult(image_id=index_digest, manifest_digest=index_digest)
-    except MockerError:
+    except MockerError as e:
         out.release(err or stream)
+        from mocker.build.dockerfile import DockerfileError
+
+        if isinstance(e, DockerfileError) and e.line and opts.dockerfile_name != "Dockerfile":
+            raise DockerfileError(e.reason, line=e.line, filename=opts.dockerfile_name) from None
         raise
     result.unused_args = sorted(set(opts.build_args) - consumed - _PROXY)
     if result.unused_args:

@@ -162,3 +162,17 @@ def test_system_prune_sweeps_what_a_killed_build_left(mocker, context, mocker_en
     assert "build step of a killed build" in swept.stdout + swept.stderr
     assert mocker("ps", "-aq").stdout == ""
     assert not list((mocker_root / "build").glob("step-*"))
+
+
+def test_dockerfile_specific_ignore_file_and_error_names_the_file(mocker, context) -> None:
+    ctx = context({
+        "docker/app.Dockerfile": "FROM busybox\nCOPY . /ctx/\nCMD [\"ls\", \"-a\", \"/ctx\"]\n",
+        "docker/app.Dockerfile.dockerignore": "only-for-app.txt\ndocker\n",
+        ".dockerignore": "general.txt\n",
+        "only-for-app.txt": "x", "general.txt": "g", "kept.txt": "k",
+    })
+    mocker("build", "-f", str(ctx / "docker" / "app.Dockerfile"), "-t", "per-file", str(ctx))
+    assert mocker("run", "--rm", "per-file").stdout.split() == [".", "..", ".dockerignore", "general.txt", "kept.txt"]
+    (ctx / "docker" / "app.Dockerfile").write_text("FROM busybox\nRUN exit 4\n")
+    result = mocker("build", "-f", str(ctx / "docker" / "app.Dockerfile"), str(ctx), check=False)
+    assert "Error: app.Dockerfile:2: The command '/bin/sh -c exit 4' returned a non-zero code: 4" in result.stderr
