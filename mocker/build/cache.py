@@ -23,8 +23,21 @@ def step_key(*parts: Any) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def _ensure_table(store: Store) -> None:
+    """Stores that ran migration 5 while it was an empty placeholder lack the table: create it."""
+    from mocker.store.db import MIGRATIONS, _statements
+
+    with transaction(store.db) as conn:
+        for stmt in _statements(MIGRATIONS[4]):
+            conn.execute(stmt)
+
+
 def lookup(store: Store, key: str) -> str | None:
-    row = store.db.execute("SELECT manifest_digest FROM build_cache WHERE key = ?", (key,)).fetchone()
+    try:
+        row = store.db.execute("SELECT manifest_digest FROM build_cache WHERE key = ?", (key,)).fetchone()
+    except sqlite3.OperationalError:
+        _ensure_table(store)
+        return None
     if row is None:
         return None
     digest: str = row[0]
@@ -44,6 +57,8 @@ def touch(store: Store, keys: list[str]) -> None:
 
 def record(store: Store, key: str, manifest_digest: str) -> None:
     now = time.time()
+    if store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'build_cache'").fetchone() is None:
+        _ensure_table(store)
     with transaction(store.db) as conn:
         conn.execute(
             "INSERT INTO build_cache (key, manifest_digest, created_at, last_used) VALUES (?, ?, ?, ?) "
@@ -62,6 +77,8 @@ def cached_manifests(conn: sqlite3.Connection) -> list[str]:
 
 def prune(store: Store, *, older_than: float | None = None) -> int:
     """Forget cache entries (all, or those unused since ``older_than``); returns how many."""
+    if store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'build_cache'").fetchone() is None:
+        return 0
     with transaction(store.db) as conn:
         if older_than is None:
             cur = conn.execute("DELETE FROM build_cache")
