@@ -187,21 +187,29 @@ class PlatformBuild:
         return self.image_state(base, plat, line=stage.line)
 
     def image_state(self, name: str, plat: Platform, *, line: int) -> ImageState:
-        from mocker.engine.images import find_image_for_platform
+        from mocker.engine.image_platforms import find_for_platform
+        from mocker.errors import ImageNotFound
+
+        text = f"{plat.os}/{plat.architecture}" + (f"/{plat.variant}" if plat.variant else "")
+
+        def local() -> Any:
+            try:
+                return find_for_platform(self.store, name, text)
+            except ImageNotFound:
+                return None  # e.g. a local index without this platform: the registry may have it
 
         fresh = self.opts.pull and (name, plat) not in self.pulled  # --pull: once per build
-        rec = None if fresh else find_image_for_platform(self.store, name, plat)
+        rec = None if fresh else local()
         if rec is None:
             from mocker.engine.distribution import pull
 
             self.pulled.add((name, plat))
-            text = f"{plat.os}/{plat.architecture}" + (f"/{plat.variant}" if plat.variant else "")
             try:
                 pull(self.store, name, platform=text)
             except MockerError as e:
                 raise DockerfileError(f"failed to resolve source metadata for {name}: {e.message}",
                                       line=line) from None
-            rec = find_image_for_platform(self.store, name, plat)
+            rec = local()
             if rec is None:
                 raise DockerfileError(f"no image for platform {text} found for {name}", line=line)
         state = ImageState.load(self.store, rec.manifest_digest)

@@ -214,34 +214,6 @@ def _index_platform_image(store: Store, index_digest: str | None) -> ImageRecord
     return db.get_image(store.db, mid) if mid else None
 
 
-def find_image_for_platform(store: Store, name: str, wanted: Any) -> ImageRecord | None:
-    """Like :func:`find_image`, but the image must be for ``wanted`` (a ``Platform``); a tagged
-    multi-platform image gives its member for that platform."""
-    from mocker.image.platform import best_match, from_oci, normalize
-
-    if wanted is None:
-        return find_image(store, name)
-    idx = find_index(store, name)
-    if idx is not None:
-        doc = parse_json(store.blobs.read(idx.digest))
-        entries = [e for e in doc.get("manifests", []) if e.get("platform")]
-        i = best_match(wanted, [from_oci(e["platform"]) for e in entries])
-        if i is None:
-            return None
-        mid = db.find_by_manifest(store.db, entries[i]["digest"])
-        return db.get_image(store.db, mid) if mid else None
-    rec = find_image(store, name)
-    if rec is None:
-        return None
-    have = normalize(from_oci({"os": rec.os, "architecture": rec.architecture, "variant": rec.variant or ""}))
-    want = normalize(wanted)
-    if (have.os, have.architecture) != (want.os, want.architecture):
-        return None
-    if want.variant and have.variant and want.variant != have.variant:
-        return None
-    return rec
-
-
 def get_image(store: Store, name: str) -> ImageRecord:
     rec = find_image(store, name)
     if rec is None:
