@@ -27,6 +27,11 @@ COMMANDS: dict[str, str] = {
     "image load": "mocker.cli.archives:LOAD",
     "import": "mocker.cli.archives:IMPORT",
     "image import": "mocker.cli.archives:IMPORT",
+    # builds
+    "build": "mocker.cli.build:BUILD",
+    "image build": "mocker.cli.build:IMAGE_BUILD",
+    "builder build": "mocker.cli.build:BUILD",
+    "builder prune": "mocker.cli.build:BUILDER_PRUNE",
     # registries
     "pull": "mocker.cli.registry:PULL",
     "image pull": "mocker.cli.registry:PULL",
@@ -147,6 +152,6 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "container", "network", "build", "builder", "compose", "events",
-    "system events", "image build",
+    "container", "network", "compose", "events",
+    "system events",
 )

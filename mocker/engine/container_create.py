@@ -225,6 +225,15 @@ def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid:
     etc = _etc_files(store, cid, hostname, opts)
     if mode == "host":  # the host's own files, as Docker does with --network host
         etc.update({"/etc/hosts": "/etc/hosts", "/etc/resolv.conf": "/etc/resolv.conf"})
+        if opts.extra_hosts:  # --add-host: the host's hosts file plus the entries, in a copy
+            try:
+                host_hosts = open("/etc/hosts").read()  # noqa: SIM115
+            except OSError:
+                host_hosts = ""
+            extra = "".join(f"{h.partition(':')[2]}\t{h.partition(':')[0]}\n" for h in opts.extra_hosts)
+            path = store.paths.containers / cid / "hosts"
+            path.write_text(host_hosts + ("" if not host_hosts or host_hosts.endswith("\n") else "\n") + extra)
+            etc["/etc/hosts"] = str(path)
     spec = ContainerSpec(
         id=cid, name=name or "", rootfs_layers=layers, args=tuple(args), env=tuple(env),
         workdir=opts.workdir or cfg.get("WorkingDir") or "/", user=opts.user if opts.user is not None else

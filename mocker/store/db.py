@@ -109,9 +109,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX container_volumes_volume ON container_volumes(volume_name);
     """,
-    # 4: reserved for networking (issue #4); 5: reserved for the build cache (issue #5)
+    # 4: reserved for networking (issue #4)
     "",
-    "",
+    # 5: build cache: a step's key -> the manifest of the image it produced (blobs kept by the cache).
+    # IF NOT EXISTS: stores that ran the empty placeholder 5 get the table from build/cache.py.
+    """
+    CREATE TABLE IF NOT EXISTS build_cache (
+        key TEXT PRIMARY KEY,                -- sha256 of parent manifest, platform, step, its inputs
+        manifest_digest TEXT NOT NULL,       -- the step's resulting image (not in images unless tagged)
+        created_at REAL NOT NULL,
+        last_used REAL NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS build_cache_manifest ON build_cache(manifest_digest);
+    """,
     # 6: where each entry of a local manifest list came from (``manifest create``/``add``): the name the
     # user gave, shown by ``manifest inspect -v`` and used to mount blobs when pushing
     """
