@@ -103,6 +103,16 @@ COMMANDS: dict[str, str] = {
     "volume remove": "mocker.cli.volumes:RM",
     "volume prune": "mocker.cli.volumes:PRUNE",
     "volume update": "mocker.cli.volumes:UPDATE",
+    # networks
+    "network create": "mocker.cli.networks:CREATE",
+    "network ls": "mocker.cli.networks:LS",
+    "network list": "mocker.cli.networks:LS",
+    "network inspect": "mocker.cli.networks:INSPECT",
+    "network rm": "mocker.cli.networks:RM",
+    "network remove": "mocker.cli.networks:RM",
+    "network prune": "mocker.cli.networks:PRUNE",
+    "network connect": "mocker.cli.networks:CONNECT",
+    "network disconnect": "mocker.cli.networks:DISCONNECT",
 }
 
 # Groups whose bare name lists their subcommands (``mocker image``).
@@ -137,6 +147,6 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "container", "network", "build", "builder", "manifest", "compose", "events",
+    "container", "build", "builder", "manifest", "compose", "events",
     "system prune", "system events", "system service", "image build",
 )
