@@ -53,7 +53,7 @@ DEBS_DIR = Path(os.environ.get("MOCKER_TEST_CACHE", "/var/cache/mocker-test")) /
 BUSYBOX_APPLETS = (
     "sh", "ls", "cat", "echo", "true", "false", "uname", "sleep",
     "env", "id", "hostname", "pwd", "printf", "test", "mkdir", "rm", "touch", "head", "tail",
-    "grep", "wc", "cut", "sed", "stat", "kill", "ps", "date", "whoami", "nc", "nslookup", "httpd",
+    "grep", "wc", "cut", "sed", "stat", "kill", "ps", "date", "whoami", "nc", "nslookup", "httpd", "ip",
 )  # fmt: skip
 ROOTFS_MTIME = 1_700_000_000  # fixed, so two trees built from the same busybox tar the same
 
