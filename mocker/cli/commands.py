@@ -94,6 +94,7 @@ COMMANDS: dict[str, str] = {
     "info": "mocker.cli.system:INFO",
     "system info": "mocker.cli.system:INFO",
     "system df": "mocker.cli.system:DF",
+    "system prune": "mocker.cli.system:PRUNE",
     # volumes
     "volume create": "mocker.cli.volumes:CREATE",
     "volume ls": "mocker.cli.volumes:LS",
@@ -148,5 +149,5 @@ UNSUPPORTED: dict[str, str] = {
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
     "container", "build", "builder", "manifest", "compose", "events",
-    "system prune", "system events", "system service", "image build",
+    "system events", "system service", "image build",
 )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from mocker.cli.command import Command, Context
 from mocker.cli.container_flags import CREATE_FLAGS, RUN_FLAGS
 from mocker.cli.flags import Flag, Parsed
-from mocker.errors import MockerError
+from mocker.errors import ContainerNotFound, MockerError
 
 if TYPE_CHECKING:
     from mocker.engine.types.containers import ContainerCreateOptions
@@ -328,6 +328,8 @@ def _cleanup(ctx: Context, p: Parsed) -> int:
     store = ctx.store()
     try:
         containers.cleanup(store, p.args[0])
+    except ContainerNotFound:
+        return 0    # removed meanwhile (e.g. by the attached `run --rm` that read the exit code)
     except MockerError as e:
         # conmon discards the exit command's output: keep the reason where an operator can find it.
         import time
@@ -410,61 +412,22 @@ ATTACH = Command(
 
 def _prune(ctx: Context, p: Parsed) -> int:
     from mocker.cli.images import confirm
-    from mocker.engine import containers
+    from mocker.engine.container_prune import PruneFilter, prune
     from mocker.format.units import human_size
 
-    store = ctx.store()
-    until = None
-    labels: list[tuple[str, bool]] = []
-    for item in p.filter:
-        key, eq, value = item.partition("=")
-        if key == "until" and eq:
-            from mocker.engine.logs import parse_time
-
-            until = parse_time(value)
-        elif key in ("label", "label!") and eq:
-            labels.append((value, key == "label"))
-        else:
-            raise MockerError(f"invalid filter '{key}'")
+    PruneFilter(p.filter)  # bad filters fail before the prompt
     if not p.force and not confirm(ctx, "WARNING! This will remove all stopped containers."):
         return 0
-    deleted, reclaimed = [], 0
-    for rec in containers.list_containers(store):
-        if rec.status not in ("exited", "created", "dead"):
-            continue
-        if until is not None and rec.created >= until:
-            continue
-        if not all(_label_match(rec.labels, want) == positive for want, positive in labels):
-            continue
-        reclaimed += _dir_size(store.paths.containers / rec.id / "upper")
-        try:
-            containers.remove(store, rec.id)
-            deleted.append(rec.id)
-        except MockerError as e:
-            ctx.err(f"Error: {e}")
-    if deleted:
+    report = prune(ctx.store(), p.filter)
+    for e in report.errors:
+        ctx.err(f"Error: {e}")
+    if report.deleted:
         ctx.out("Deleted Containers:")
-        for d in deleted:
+        for d in report.deleted:
             ctx.out(d)
         ctx.out("")
-    ctx.out(f"Total reclaimed space: {human_size(reclaimed)}")
+    ctx.out(f"Total reclaimed space: {human_size(report.reclaimed)}")
     return 0
-
-
-def _label_match(labels: dict[str, str], want: str) -> bool:
-    k, eq, v = want.partition("=")
-    return k in labels and (not eq or labels[k] == v)
-
-
-def _dir_size(path: Any) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, f)).st_size
-            except OSError:
-                pass
-    return total
 
 
 PRUNE = Command(

@@ -1,4 +1,4 @@
-"""``version``, ``info``, ``system df``."""
+"""``version``, ``info``, ``system df``, ``system prune``."""
 
 from __future__ import annotations
 
@@ -108,5 +108,51 @@ DF = Command(
     flags=(
         Flag("format", kind="str", metavar="string", help="Format output using a custom template"),
         Flag("verbose", "v", unsupported="per-object disk usage is not implemented yet"),
+    ),
+)
+
+
+def _prune(ctx: Context, p: Parsed) -> int:
+    from mocker.cli.images import confirm
+    from mocker.engine import system_prune
+    from mocker.format.units import human_size
+
+    opts = system_prune.PruneOptions(all=p.all, volumes=p.volumes, filters=p.filter)
+    system_prune.validate(opts)
+    if not p.force:
+        text = "WARNING! This will remove:\n" + "".join(f"  - {w}\n" for w in system_prune.warnings(opts))
+        if opts.filters:
+            text += "\n  Items to be pruned will be filtered with:\n" + "".join(
+                f"  - {f}\n" for f in sorted(opts.filters))
+        if not confirm(ctx, text):
+            return 0
+    sections, leftovers = system_prune.prune(ctx.store(), opts)
+    reclaimed = 0
+    for section in sections:
+        for e in section.errors:
+            ctx.err(f"Error: {e}")
+        reclaimed += section.reclaimed
+        if section.lines:
+            ctx.out(f"{section.title}:")
+            for line in section.lines:
+                ctx.out(line)
+            ctx.out("")
+    if leftovers:
+        ctx.out("Removed leftovers of interrupted mocker processes:")
+        for line in leftovers:
+            ctx.out(line)
+        ctx.out("")
+    ctx.out(f"Total reclaimed space: {human_size(reclaimed)}")
+    return 0
+
+
+PRUNE = Command(
+    name="system prune", usage="system prune [OPTIONS]", summary="Remove unused data", handler=_prune,
+    max_args=0,
+    flags=(
+        Flag("all", "a", help="Remove all unused images not just dangling ones"),
+        Flag("filter", kind="list", metavar="filter", help='Provide filter values (e.g. "label=<key>=<value>")'),
+        Flag("force", "f", help="Do not prompt for confirmation"),
+        Flag("volumes", help="Prune anonymous volumes"),
     ),
 )

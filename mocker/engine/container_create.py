@@ -168,9 +168,28 @@ def _mounts(store: Store, opts: ContainerCreateOptions,
 
 
 def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> ContainerRecord:
+    """Record a new container (nothing runs). Its files are written under the container's lock and
+    removed again if the record is not stored (e.g. a name clash), so ``system prune``'s sweep of
+    directories without a record never races a create in progress."""
+    import shutil
+
+    from mocker.engine.names import new_id
+    from mocker.store.locks import file_lock
+
+    cid = new_id()
+    with file_lock(store.paths.run / "locks" / f"{cid}.lock"):
+        try:
+            return _create(store, opts, image, cid)
+        except BaseException:
+            if cdb.get(store.db, cid) is None:
+                shutil.rmtree(store.paths.containers / cid, ignore_errors=True)
+            raise
+
+
+def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid: str) -> ContainerRecord:
     from mocker.engine import health, network_attach
     from mocker.engine.images import image_config
-    from mocker.engine.names import new_id, random_name, validate_name
+    from mocker.engine.names import random_name, validate_name
     from mocker.engine.types.containers import validate_create_options
     from mocker.image.manifest import chain_ids
 
@@ -178,7 +197,6 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
     _unsupported(opts)
     full_cfg = image_config(store, image)
     cfg = full_cfg.get("config") or {}
-    cid = new_id()
     name = validate_name(opts.name) if opts.name else None
     hostname = opts.hostname or cid[:12]
     env = _merge_env(list(cfg.get("Env") or []), opts.env)
@@ -215,6 +233,7 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
         sysctls=dict(opts.sysctls), platform=f"{image.os}/{image.architecture}", labels=labels,
         log_driver="none" if opts.log_driver == "none" else "k8s-file",
         log_path=str(store.paths.containers / cid / "ctr.log"), log_size_max=opts.log_max_size,
+        volatile_rootfs=opts.auto_remove,
     )
     now = time.time()
     record = ContainerRecord(

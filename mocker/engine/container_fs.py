@@ -95,7 +95,7 @@ def _opened(store: Store, name: str, *, with_volumes: bool = True) -> Iterator[_
     from mocker.engine import containers, volumes
 
     rec = containers.get(store, name)
-    with containers._container_lock(store, rec.id):
+    with containers.container_lock(store, rec.id):
         rec = containers.get(store, rec.id)
         spec, bundle = rec.config["spec"], os.fspath(store.paths.containers / rec.id)
         ro_root = bool((spec.get("security") or {}).get("read_only_rootfs"))

@@ -12,9 +12,7 @@ process exits.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,20 +47,18 @@ def update(store: Store, name_or_id: str, opts: ContainerUpdateOptions) -> list[
 
     rec = containers.get(store, name_or_id)
     _check_request(opts)
-    with containers._container_lock(store, rec.id):
+    with containers.container_lock(store, rec.id):
         rec = containers.get(store, rec.id)
         if rec.status in ("removing", "dead"):
             raise _cannot_update(rec.id, 'container is marked for removal and cannot be "update"')
         current = _resources_of(rec)
         try:
-            merged = merge_resources(current, opts.resources)
+            merged = merge_resources(current, opts.resources, swap_limit=_runtime(store, rec).capabilities().swap_limit)
             restart = _merge_restart(rec, opts.restart)
         except Conflict as e:
             raise Conflict(f"Cannot update container {rec.id}: {e}") from None
-        if merged != current and rec.status in ("running", "paused"):
-            _apply_live(store, rec, merged)
         if merged != current:
-            _write_bundle_config(store, rec, merged)
+            _apply(store, rec, merged)
         config = dict(rec.config)
         res = dataclasses.asdict(merged)
         config["spec"] = dict(config["spec"], resources=res)
@@ -133,8 +129,9 @@ def _cpu_list(cpus: list[int]) -> str:
     return ",".join(ranges)
 
 
-def merge_resources(cur: Resources, new: Resources) -> Resources:
-    """moby ``Container.UpdateContainer``: the conflicts it refuses, then field by field."""
+def merge_resources(cur: Resources, new: Resources, *, swap_limit: bool = True) -> Resources:
+    """moby ``Container.UpdateContainer``: the conflicts it refuses, then field by field.
+    ``swap_limit``: whether the backend can limit swap (else "-m" alone means unlimited swap)."""
     if new.nano_cpus and cur.cpu_period:
         raise Conflict("Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set")
     if new.nano_cpus and cur.cpu_quota:
@@ -146,7 +143,7 @@ def merge_resources(cur: Resources, new: Resources) -> Resources:
     # What Docker stores for "-m 100m" alone: a swap limit of twice the memory (adaptContainerSettings).
     stored_swap = cur.memory_swap if cur.memory_swap else (2 * cur.memory if cur.memory else 0)
     new_swap = new.memory_swap
-    if new.memory and not new_swap and not _swap_limit_supported():
+    if new.memory and not new_swap and not swap_limit:
         new_swap = -1       # moby: "Memory limited without swap"
     changes: dict[str, Any] = {}
     if new.memory:
@@ -171,10 +168,10 @@ def merge_resources(cur: Resources, new: Resources) -> Resources:
     return merged
 
 
-def _swap_limit_supported() -> bool:
-    from mocker.runtime.linux.spec import _swap_limit_supported as supported
+def _runtime(store: Store, rec: ContainerRecord) -> Any:
+    from mocker.engine.containers import runtime_for
 
-    return supported()
+    return runtime_for(store, (rec.config.get("options") or {}).get("runtime"))
 
 
 def _merge_restart(rec: ContainerRecord, policy: RestartPolicy | None) -> RestartPolicy | None:
@@ -185,52 +182,15 @@ def _merge_restart(rec: ContainerRecord, policy: RestartPolicy | None) -> Restar
     return policy
 
 
-def oci_resources(rec: ContainerRecord, resources: Resources) -> dict[str, Any]:
-    """The OCI ``linux.resources`` sections (memory, cpu, pids) for ``resources``, as create writes them."""
+def _apply(store: Store, rec: ContainerRecord, resources: Resources) -> None:
+    """Hand the new limits to the backend: live for a running container, and for its next start."""
     from mocker.engine.container_create import spec_from_record
-    from mocker.runtime.linux.spec import _resources
 
+    rt = _runtime(store, rec)
     spec = dataclasses.replace(spec_from_record(rec), resources=resources)
-    body = _resources(spec)
-    if resources.memory and resources.memory_swap == -1 and _swap_limit_supported():
-        body["memory"]["swap"] = -1     # unlimited: an update must say so, or the old limit stays
-    return body
-
-
-def _apply_live(store: Store, rec: ContainerRecord, resources: Resources) -> None:
-    """``<runtime> update --resources FILE``: the cgroup files change while the container runs."""
-    from mocker.engine.containers import runtime_for
-
-    rt = runtime_for(store, (rec.config.get("options") or {}).get("runtime"))
-    body = oci_resources(rec, resources)
-    fd, path = tempfile.mkstemp(prefix="update-", suffix=".json", dir=rt.run_dir(rec.id))
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(body, f)
-        rt._oci_of(rec.id).run("update", f"--resources={path}", rec.id)
+        rt.update(spec, live=rec.status in ("running", "paused"))
     except MockerError as e:
         raise _cannot_update(rec.id, e) from None
-    finally:
-        os.unlink(path)
 
 
-def _write_bundle_config(store: Store, rec: ContainerRecord, resources: Resources) -> None:
-    """Put the new limits into the bundle's config.json, which the next start reuses."""
-    from mocker.engine.containers import runtime_for
-
-    rt = runtime_for(store, (rec.config.get("options") or {}).get("runtime"))
-    path = os.path.join(rt.bundle_dir(rec.id), "config.json")
-    try:
-        with open(path) as f:
-            config = json.load(f)
-    except FileNotFoundError:
-        return      # never started: start builds config.json from the stored spec
-    body = oci_resources(rec, resources)
-    current = config.setdefault("linux", {}).setdefault("resources", {})
-    for key in ("memory", "cpu", "pids"):
-        if key in body:
-            current[key] = body[key]
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(config, f)
-    os.replace(tmp, path)

@@ -77,10 +77,19 @@ def list_containers(store: Store, *, all_: bool = True) -> list[ContainerRecord]
 
 
 def _exit_command(store: Store, cid: str) -> list[str]:
-    return [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
+    """conmon does not let its exit command live long, so the cleanup must run detached. ``setsid -f``
+    (util-linux) detaches before Python starts, which saves a second interpreter start on every exit;
+    without it ``container cleanup`` re-spawns itself."""
+    import shutil
+
+    argv = [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
+    setsid, env = shutil.which("setsid"), shutil.which("env")
+    if setsid and env:
+        return [setsid, "-f", env, "MOCKER_CLEANUP_DETACHED=1", *argv]
+    return argv
 
 
-def _container_lock(store: Store, cid: str) -> Any:
+def container_lock(store: Store, cid: str) -> Any:
     """Serialises start and the exit command's cleanup of one container (a fast exit cannot overtake
     the start that is still recording "running")."""
     from mocker.store.locks import file_lock
@@ -90,12 +99,12 @@ def _container_lock(store: Store, cid: str) -> Any:
 
 def start(store: Store, name_or_id: str) -> ContainerRecord:
     rec = get(store, name_or_id)
-    with _container_lock(store, rec.id):
+    with container_lock(store, rec.id):
         return _start_locked(store, get(store, rec.id))
 
 
 def _start_for_restart(store: Store, container_id: str) -> None:
-    with _container_lock(store, container_id):
+    with container_lock(store, container_id):
         rec = cdb.get(store.db, container_id)
         if rec is None or rec.status != "restarting" or rec.config.get("manually_stopped"):
             if rec is not None and rec.status == "restarting":
@@ -129,7 +138,7 @@ def _create_runtime(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> Non
         return
     spec = spec_from_record(rec)
     if any(a.get("copy_up") and not a.get("copied") for a in rec.config.get("volumes") or []):
-        rootfs.mount_rootfs(rt.bundle_dir(rec.id), spec.rootfs_layers)
+        rootfs.mount_rootfs(rt.bundle_dir(rec.id), spec.rootfs_layers, volatile=spec.volatile_rootfs)
         _copy_up_volumes(store, rt, rec)
     rt.create(spec, exit_command=_exit_command(store, rec.id))
 
@@ -147,7 +156,7 @@ def _start_locked(store: Store, rec: ContainerRecord, *, restarting: bool = Fals
         cdb.update_state(store.db, rec.id, status="exited" if rec.started_at else "created", error=str(e),
                          exit_code=_exit_code_for(e))
         raise
-    config = dict(rec.config, manually_stopped=False)
+    config = dict(rec.config, manually_stopped=False, restart_in_progress=False)
     cdb.update_config(store.db, rec.id, config)
     now = time.time()
     cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=now, finished_at=None,
@@ -203,16 +212,19 @@ def kill(store: Store, name_or_id: str, signal: str | int = "KILL") -> Container
     return rec
 
 
-def _mark_stopped(store: Store, rec: ContainerRecord) -> None:
-    """A container the user stopped or killed is not restarted by its policy (Docker's HasBeenManuallyStopped)."""
-    cdb.update_config(store.db, rec.id, dict(rec.config, manually_stopped=True))
+def _mark_stopped(store: Store, rec: ContainerRecord, *, restarting: bool = False) -> None:
+    """A container the user stopped or killed is not restarted by its policy (Docker's HasBeenManuallyStopped).
+    ``restarting``: the stop is half of ``restart``, so ``--rm`` must not remove the container (as
+    Docker turns AutoRemove off for the duration of a restart)."""
+    cdb.update_config(store.db, rec.id, dict(rec.config, manually_stopped=True, restart_in_progress=restarting))
 
 
-def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: str | None = None) -> ContainerRecord:
+def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: str | None = None,
+         _restarting: bool = False) -> ContainerRecord:
     rec = get(store, name_or_id)
     if rec.status not in ("running", "paused", "restarting"):
         return rec
-    _mark_stopped(store, rec)
+    _mark_stopped(store, rec, restarting=_restarting)
     rt = runtime_for(store, _runtime_name(rec))
     opts = rec.config.get("options") or {}
     sig = _signal_number(signal or rec.config["spec"].get("stop_signal") or "SIGTERM")
@@ -241,7 +253,7 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
     """
     from mocker.engine import network_attach, volumes
 
-    with _container_lock(store, container_id):
+    with container_lock(store, container_id):
         found = cdb.get(store.db, container_id)
         if found is None:
             raise ContainerNotFound(f"No such container: {container_id}")
@@ -275,7 +287,8 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
             if rec.status == "restarting":  # stopped while a restart was pending
                 cdb.update_state(store.db, rec.id, status="exited")
                 rec = rec.replace(status="exited")
-        if not restart_now and opts.get("auto_remove") and not _attached_waiter(store, rec.id):
+        if (not restart_now and opts.get("auto_remove") and not rec.config.get("restart_in_progress")
+                and not _attached_waiter(store, rec.id)):
             remove(store, rec.id, force=True, volumes_too=True)
             return rec
     if restart_now:
@@ -374,6 +387,8 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
     import shutil
 
     shutil.rmtree(store.paths.containers / rec.id, ignore_errors=True)
+    for suffix in (".lock", ".attached"):   # a waiter on the unlinked file then finds no record
+        (store.paths.run / "locks" / f"{rec.id}{suffix}").unlink(missing_ok=True)
     return rec
 
 
@@ -432,7 +447,7 @@ def wait(store: Store, name_or_id: str) -> int:
 
 
 def restart(store: Store, name_or_id: str, *, timeout: int | None = None, signal: str | None = None) -> None:
-    stop(store, name_or_id, timeout=timeout, signal=signal)
+    stop(store, name_or_id, timeout=timeout, signal=signal, _restarting=True)
     start(store, name_or_id)
 
 
@@ -444,7 +459,7 @@ def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdou
     the process started, for terminal size and signal forwarding.
     """
     rt = runtime_for(store, _runtime_name(rec))
-    with _container_lock(store, rec.id):
+    with container_lock(store, rec.id):
         # Under the lock a late cleanup of the previous run (conmon's, handed over) cannot tear down
         # the supervisor this run is about to attach to.
         _prepare(store, rt, rec)
@@ -452,7 +467,7 @@ def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdou
     def begin() -> None:
         from mocker.engine import health
 
-        with _container_lock(store, rec.id):
+        with container_lock(store, rec.id):
             pid = rt.start(rec.id)
             now = time.time()
             cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=now,

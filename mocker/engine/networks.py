@@ -329,7 +329,8 @@ def repair(store: Store) -> list[str]:
                 continue
         network_attach.teardown(store, cid)
         fixed.append(cid)
-    with transaction(store.db) as conn:     # ports of containers that are not running
+    with transaction(store.db) as conn:     # leases of vanished containers, ports of stopped ones
+        conn.execute("DELETE FROM endpoints WHERE container_id NOT IN (SELECT id FROM containers)")
         conn.execute("DELETE FROM port_bindings WHERE container_id NOT IN (SELECT id FROM containers WHERE status"
                      " IN ('running', 'paused', 'restarting'))")
     return fixed

@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from mocker.runtime.stats import Sample
 
 
 class Status(StrEnum):
@@ -119,6 +122,7 @@ class ContainerSpec:
     log_driver: str = "k8s-file"        # "k8s-file" (json-file is read the same way), "none"
     log_path: str = ""
     log_size_max: int | None = None
+    volatile_rootfs: bool = False       # the upper dir dies with the container (--rm): no sync at unmount
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,6 +165,7 @@ class Capabilities:
     exec: bool = True
     tty: bool = True
     checkpoint: bool = False
+    swap_limit: bool = True             # memory+swap limits can be set (cgroup v1 memsw / v2 swap.max)
     foreign_platforms: tuple[str, ...] = ()
 
 
@@ -198,6 +203,12 @@ class Runtime(Protocol):
     def pause(self, container_id: str) -> None: ...
 
     def resume(self, container_id: str) -> None: ...
+
+    def update(self, spec: ContainerSpec, *, live: bool) -> None:
+        """New limits from ``spec.resources``: applied now when ``live``, and kept for the next start."""
+
+    def stats(self, container_id: str, *, pid: int, own_network: bool = True) -> Sample | None:
+        """One reading of the container's resource usage; None if it is not running."""
 
     def delete(self, container_id: str, *, remove_storage: bool = False) -> None:
         """Remove runtime state (killing a live process), unmount the rootfs; with ``remove_storage``

@@ -166,34 +166,48 @@ def available_controllers() -> frozenset[str]:
     v1, v2 = _mounts()
     if v2 != CGROUP_ROOT:
         return frozenset(v1)
-    return frozenset(_read(os.path.join(v2, "cgroup.controllers")).split()) | {"freezer"}
+    return frozenset(read_text(os.path.join(v2, "cgroup.controllers")).split()) | {"freezer"}
+
+
+def controller_dirs(pid: int) -> tuple[dict[str, str], str]:
+    """The v1 controller directories of ``pid`` (controller -> path) and its cgroup2 directory
+    ({} and "" if the process is gone)."""
+    dirs, unified, _ = _controller_dirs(pid)
+    return dirs, unified
+
+
+def _controller_dirs(pid: int) -> tuple[dict[str, str], str, str]:
+    v1, v2mount = _mounts()
+    dirs: dict[str, str] = {}
+    unified = ""
+    for line in read_text(f"/proc/{pid}/cgroup").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        suffix = path.rstrip("/") if path != "/" else ""
+        if not controllers:
+            unified = v2mount + suffix if v2mount else ""
+            continue
+        for name in controllers.split(","):
+            if name in v1:
+                dirs[name] = v1[name] + suffix
+    return dirs, unified, v2mount
 
 
 def paths_of_pid(pid: int) -> CgroupPaths:
-    """The cgroup directories of ``pid`` (read once, at create; :func:`state` reads only files)."""
-    v1, v2mount = _mounts()
-    freezer = memory = unified = ""
-    with open(f"/proc/{pid}/cgroup") as f:
-        for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            if not controllers:
-                if v2mount:
-                    unified = v2mount + path.rstrip("/") if path != "/" else v2mount
-                continue
-            for name in controllers.split(","):
-                mountpoint = v1.get(name)
-                if mountpoint is None:
-                    continue
-                full = mountpoint + (path if path != "/" else "")
-                if name == "freezer":
-                    freezer = full
-                elif name == "memory":
-                    memory = full
+    """The cgroup directories of ``pid`` (read once, at create; :func:`state` reads only files).
+    Raises FileNotFoundError if the process is gone."""
+    dirs, unified, v2mount = _controller_dirs(pid)
+    if not dirs and not unified:
+        raise FileNotFoundError(f"/proc/{pid}/cgroup")
+    freezer, memory = dirs.get("freezer", ""), dirs.get("memory", "")
     is_v2 = bool(unified) and not freezer and not memory and v2mount == CGROUP_ROOT
     return CgroupPaths(freezer=freezer, memory=memory, unified=unified, v2=is_v2)
 
 
-def _read(path: str) -> str:
+def read_text(path: str) -> str:
+    """A file's text, "" if it cannot be read (cgroup files vanish with their container)."""
     try:
         with open(path) as f:
             return f.read()
@@ -204,9 +218,9 @@ def _read(path: str) -> str:
 def is_frozen(paths: CgroupPaths) -> bool:
     """True if the container's cgroup is frozen (paused) or freezing."""
     if paths.v2:
-        return _read(os.path.join(paths.unified, "cgroup.freeze")).strip() == "1"
+        return read_text(os.path.join(paths.unified, "cgroup.freeze")).strip() == "1"
     if paths.freezer:
-        return _read(os.path.join(paths.freezer, "freezer.state")).strip() in ("FROZEN", "FREEZING")
+        return read_text(os.path.join(paths.freezer, "freezer.state")).strip() in ("FROZEN", "FREEZING")
     return False
 
 
@@ -215,10 +229,10 @@ def wait_frozen(paths: CgroupPaths, timeout: float = 5.0) -> bool:
     task is in an uninterruptible sleep; writing FROZEN again retries). False if it never did."""
     if paths.v2:
         path = os.path.join(paths.unified, "cgroup.events")
-        done = lambda: "frozen 1" in _read(path)  # noqa: E731
+        done = lambda: "frozen 1" in read_text(path)  # noqa: E731
     elif paths.freezer:
         path = os.path.join(paths.freezer, "freezer.state")
-        done = lambda: _read(path).strip() == "FROZEN"  # noqa: E731
+        done = lambda: read_text(path).strip() == "FROZEN"  # noqa: E731
     else:
         return True
     deadline = time.monotonic() + timeout
@@ -237,7 +251,8 @@ def wait_frozen(paths: CgroupPaths, timeout: float = 5.0) -> bool:
     return True
 
 
-def _keyed(text: str) -> dict[str, int]:
+def keyed(text: str) -> dict[str, int]:
+    """``key value`` lines (memory.stat, cpu.stat, memory.events) as a dict of ints."""
     out: dict[str, int] = {}
     for line in text.splitlines():
         key, _, value = line.partition(" ")
@@ -249,14 +264,14 @@ def _keyed(text: str) -> dict[str, int]:
 def oom_kills(paths: CgroupPaths) -> int | None:
     """How many processes the kernel OOM-killed in this cgroup; None if it cannot be read (gone)."""
     if paths.v2:
-        text = _read(os.path.join(paths.unified, "memory.events"))
+        text = read_text(os.path.join(paths.unified, "memory.events"))
     elif paths.memory:
-        text = _read(os.path.join(paths.memory, "memory.oom_control"))
+        text = read_text(os.path.join(paths.memory, "memory.oom_control"))
     else:
         return None
     if not text:
         return None
-    return _keyed(text).get("oom_kill", 0)
+    return keyed(text).get("oom_kill", 0)
 
 
 def memory_usage(paths: CgroupPaths) -> dict[str, int]:
@@ -271,7 +286,7 @@ def memory_usage(paths: CgroupPaths) -> dict[str, int]:
     else:
         return out
     for key, name in names.items():
-        value = _read(os.path.join(base, name)).strip()
+        value = read_text(os.path.join(base, name)).strip()
         if value.isdigit():
             out[key] = int(value)
     kills = oom_kills(paths)

@@ -113,7 +113,12 @@ class OCIRuntime:
         self.run("resume", container_id)
 
     def delete(self, container_id: str) -> bool:
-        """``delete --force``; False if the runtime did not know the container (already gone)."""
+        """``delete --force``; False if the runtime did not know the container (already gone).
+
+        crun and runc keep a container's state in ``<root>/<id>``: without it there is nothing to
+        delete, and not running the binary saves ~20 ms on every ``rm`` of an exited container."""
+        if not os.path.isdir(os.path.join(self.root, container_id)):
+            return False
         result = self.try_run("delete", "--force", container_id)
         if result.returncode == 0:
             return True

@@ -38,6 +38,7 @@ if TYPE_CHECKING:       # `state()` (every `ps` row) needs none of these: they l
     from mocker.runtime.base import AttachResult, ContainerSpec, ExecSpec, OutputSink, Runtime
     from mocker.runtime.linux.conmon import ExecSession
     from mocker.runtime.linux.oci import OCIRuntime
+    from mocker.runtime.stats import Sample
 
 SpecBuilder = Callable[..., dict[str, Any]]
 LOST_EXIT_CODE = 255        # Docker's code for a container whose end nobody saw (e.g. a reboot)
@@ -139,8 +140,11 @@ class LinuxRuntime:
                                                   ("ppc64le", "qemu-ppc64le"), ("arm", "qemu-arm"))
             if (_read(f"/proc/sys/fs/binfmt_misc/{handler}") or "").startswith("enabled")
         )
+        from mocker.runtime.linux.spec import swap_limit_supported
+
         return Capabilities(name="linux", pause=has("freezer"), cgroups_memory=has("memory"), cgroups_cpu=has("cpu"),
-                            cgroups_pids=has("pids"), exec=True, tty=True, foreign_platforms=platforms)
+                            cgroups_pids=has("pids"), exec=True, tty=True, swap_limit=swap_limit_supported(),
+                            foreign_platforms=platforms)
 
     def runtime_name(self) -> str:
         """The OCI runtime new containers get (crun, with the cgroup hybrid trap fixed; else runc)."""
@@ -164,7 +168,7 @@ class LinuxRuntime:
         made_bundle = not os.path.isdir(bundle)
         os.makedirs(bundle, mode=0o700, exist_ok=True)
         try:
-            merged = rootfs.mount_rootfs(bundle, spec.rootfs_layers)
+            merged = rootfs.mount_rootfs(bundle, spec.rootfs_layers, volatile=spec.volatile_rootfs)
             cgroups_path = f"{self._cgroup_parent}/{spec.id}"
             builder = self._spec_builder or _default_builder()
             config = builder(spec, rootfs=merged, cgroups_path=cgroups_path)
@@ -183,6 +187,7 @@ class LinuxRuntime:
                 "log_driver": spec.log_driver, "log_path": "" if spec.log_driver == "none" else log_path,
                 "log_size_max": spec.log_size_max, "exit_command": list(exit_command),
                 "cgroups_path": cgroups_path, "layers": list(spec.rootfs_layers),
+                "volatile": spec.volatile_rootfs,
             }
             _write_json(os.path.join(bundle, "launch.json"), launch)
         except BaseException:
@@ -278,7 +283,7 @@ class LinuxRuntime:
         bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
         self._oci(launch["runtime"]).delete(container_id)
         cgroups.remove_leftovers(launch["cgroups_path"])
-        rootfs.mount_rootfs(bundle, launch["layers"])
+        rootfs.mount_rootfs(bundle, launch["layers"], volatile=bool(launch.get("volatile")))
         for stale in ("attach", "ctl", "winsz"):  # the last supervisor's endpoints; conmon makes new ones
             _remove(os.path.join(bundle, stale))
         try:
@@ -430,6 +435,44 @@ class LinuxRuntime:
 
     def resume(self, container_id: str) -> None:
         self._oci_of(container_id).resume(container_id)
+
+    def update(self, spec: ContainerSpec, *, live: bool) -> None:
+        """New resource limits from ``spec.resources``: applied to the running container's cgroups
+        (``<runtime> update``) when ``live``, and written into the bundle's config.json, which the
+        next start reuses."""
+        import tempfile
+
+        from mocker.runtime.linux.spec import resources_section, swap_limit_supported
+
+        body = resources_section(spec)
+        r = spec.resources
+        if r.memory and r.memory_swap == -1 and swap_limit_supported():
+            body["memory"]["swap"] = -1     # unlimited: an update must say so, or the old limit stays
+        if live:
+            fd, path = tempfile.mkstemp(prefix="update-", suffix=".json", dir=self.run_dir(spec.id))
+            try:
+                with os.fdopen(fd, "w") as f:
+                    json.dump(body, f)
+                self._oci_of(spec.id).run("update", f"--resources={path}", spec.id)
+            finally:
+                os.unlink(path)
+        path = os.path.join(self.bundle_dir(spec.id), "config.json")
+        try:
+            with open(path) as f:
+                config = json.load(f)
+        except FileNotFoundError:
+            return      # never started: start builds config.json from the stored spec
+        current = config.setdefault("linux", {}).setdefault("resources", {})
+        for key in ("memory", "cpu", "pids"):
+            if key in body:
+                current[key] = body[key]
+        _write_json(path, config)
+
+    def stats(self, container_id: str, *, pid: int, own_network: bool = True) -> Sample | None:
+        """One reading of the container's cgroups (and network namespace); None if it is gone."""
+        from mocker.runtime.linux.cgroup_stats import read_sample
+
+        return read_sample(pid, own_network=own_network)
 
     def delete(self, container_id: str, *, remove_storage: bool = False) -> None:
         """Kill (if needed) and delete the runtime's container, unmount the rootfs, remove leftover

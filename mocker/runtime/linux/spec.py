@@ -132,7 +132,7 @@ def build_oci_spec(
 
     v2 = _cgroup_v2() if cgroup_v2 is None else cgroup_v2
     linux: dict[str, Any] = {
-        "resources": _resources(spec),
+        "resources": resources_section(spec),
         "cgroupsPath": cgroups_path or f"/mocker/{spec.id}",
         "namespaces": _namespaces(spec, cgroupns=v2),
     }
@@ -396,13 +396,14 @@ def _namespaces(spec: ContainerSpec, *, cgroupns: bool) -> list[dict[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _swap_limit_supported() -> bool:
+def swap_limit_supported() -> bool:
     if _cgroup_v2():
         return any(Path("/sys/fs/cgroup").glob("*/memory.swap.max"))
     return os.path.exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")
 
 
-def _resources(spec: ContainerSpec) -> dict[str, Any]:
+def resources_section(spec: ContainerSpec) -> dict[str, Any]:
+    """The OCI ``linux.resources`` memory/cpu/pids sections for ``spec`` (create and update write the same)."""
     r = spec.resources
     out: dict[str, Any] = {}
     memory: dict[str, Any] = {}
@@ -417,7 +418,7 @@ def _resources(spec: ContainerSpec) -> dict[str, Any]:
             raise InvalidArgument("You should always set the Memory limit when using Memoryswap limit, see usage")
         if swap < limit:
             raise InvalidArgument("Minimum memoryswap limit should be larger than memory limit, see usage")
-        if _swap_limit_supported():  # else Docker warns "Memory limited without swap"
+        if swap_limit_supported():  # else Docker warns "Memory limited without swap"
             memory["swap"] = swap
     if r.oom_kill_disable:
         memory["disableOOMKiller"] = True

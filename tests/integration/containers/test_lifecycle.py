@@ -252,3 +252,40 @@ def test_start_attach_twice_shows_output_each_time(mocker):
         r = mocker("start", "-a", "again", check=False)
         assert (r.returncode, r.stdout) == (2, "ran\n")
     assert mocker("logs", "again").stdout == "ran\nran\n"
+
+
+def test_restart_keeps_an_auto_remove_container_and_stop_removes_it(mocker):
+    # Docker turns AutoRemove off for the duration of `restart`.
+    cid = mocker("run", "-d", "--rm", "busybox", "sleep", "1000").stdout.strip()
+    mocker("restart", "-t", "0", cid)
+    assert inspect(mocker, cid)["State"]["Running"]
+    # --rm containers get a volatile overlay (no sync of the upper fs at unmount); a restart remounts it.
+    assert "volatile" in mocker("exec", cid, "cat", "/proc/mounts").stdout.splitlines()[0]
+    mocker("stop", "-t", "0", cid)
+    wait_for(lambda: mocker("ps", "-aq").stdout == "")
+
+
+def test_kept_container_rootfs_is_not_volatile(mocker):
+    cid = mocker("run", "-d", "busybox", "sleep", "1000").stdout.strip()
+    assert "volatile" not in mocker("exec", cid, "cat", "/proc/mounts").stdout.splitlines()[0]
+
+
+def test_device_is_created_with_its_cgroup_permissions(mocker):
+    # /dev/loop0 is outside Docker's default device allow-list, so the cgroup rule --device adds is
+    # what lets the container open it, and ":r" must refuse writes.
+    if not os.path.exists("/dev/loop0"):
+        pytest.skip("no /dev/loop0 on this host")
+    out = mocker("run", "--rm", "--device", "/dev/loop0:/dev/xloop:r", "busybox", "sh", "-c",
+                 "ls -l /dev/xloop; true < /dev/xloop && echo read-ok; true > /dev/xloop || echo write-denied",
+                 check=False)
+    assert out.stdout.startswith("b") and " 7,   0 " in out.stdout.splitlines()[0], out
+    assert "read-ok\nwrite-denied\n" in out.stdout, out
+    out = mocker("run", "--rm", "--device", "/dev/loop0:/dev/xloop", "busybox", "sh", "-c",
+                 "true > /dev/xloop && echo write-ok")
+    assert out.stdout == "write-ok\n"
+    # Without --device, a node made with mknod (allowed, as in Docker) cannot be opened: the cgroup denies it.
+    out = mocker("run", "--rm", "busybox", "sh", "-c", "mknod /xloop b 7 0 && true < /xloop || echo open-denied",
+                 check=False)
+    assert "open-denied" in out.stdout, out
+    r = mocker("run", "--rm", "--device", "/dev/no-such-device", "busybox", "true", check=False)
+    assert r.returncode == 125 and "/dev/no-such-device" in r.stderr

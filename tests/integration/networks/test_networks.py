@@ -212,3 +212,27 @@ def test_network_commands_ls_inspect_rm_prune(mocker):
     out = mocker("network", "prune", "-f").stdout
     assert out.splitlines()[0] == "Deleted Networks:" and set(out.split()[2:]) == {"lsnet", "unused"}
     assert [row.split()[1] for row in mocker("network", "ls").stdout.splitlines()[1:]] == ["bridge", "host", "none"]
+
+
+def test_prune_repairs_what_a_killed_supervisor_left(mocker, mocker_root: Path):
+    import os
+    import signal
+    import time
+
+    port = free_port()
+    cid = mocker("run", "-d", "-p", f"127.0.0.1:{port}:80", *HTTPD).stdout.strip()
+    pid = inspect(mocker, cid)["State"]["Pid"]
+    conmon = int((mocker_root / "run" / "containers" / cid / "conmon.pid").read_text())
+    os.kill(conmon, signal.SIGKILL)     # no exit command will run: nobody tears the network down
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.time() + 10
+    while inspect(mocker, cid)["State"]["Status"] != "exited" and time.time() < deadline:
+        time.sleep(0.1)
+    assert (mocker_root / "run" / "netns" / cid).exists()
+    mocker("network", "prune", "-f")
+    assert not (mocker_root / "run" / "netns" / cid).exists()
+    assert not (mocker_root / "run" / "networks" / f"{cid}.json").exists()
+    rules = __import__("subprocess").run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True).stdout
+    assert cid not in rules
+    mocker("start", cid)                # the address lease survived; the port is free again
+    assert http_get(port) == "hello from mocker\n"

@@ -50,7 +50,7 @@ def host(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(spec_mod, "known_capabilities", lambda: ALL_CAPABILITIES)
     monkeypatch.setattr(spec_mod, "host_capabilities", lambda: HOST_CAPS)
     monkeypatch.setattr(spec_mod, "_cgroup_v2", lambda: False)
-    monkeypatch.setattr(spec_mod, "_swap_limit_supported", lambda: True)
+    monkeypatch.setattr(spec_mod, "swap_limit_supported", lambda: True)
     monkeypatch.setattr(spec_mod, "_sysctl_exists", lambda name: True)
     monkeypatch.setattr(spec_mod, "_host_hard_limit", lambda number: 20000 if number == 7 else 2**64 - 1)
     monkeypatch.setattr(spec_mod, "find_init_binary", lambda: "/usr/bin/catatonit")
@@ -379,7 +379,7 @@ def test_resources(rootfs: Path, resources: Resources, expected: dict[str, Any])
 
 
 def test_swap_is_left_out_without_swap_accounting(rootfs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(spec_mod, "_swap_limit_supported", lambda: False)
+    monkeypatch.setattr(spec_mod, "swap_limit_supported", lambda: False)
     assert build(rootfs, resources=Resources(memory=MiB))["linux"]["resources"]["memory"] == {"limit": MiB}
 
 
