@@ -224,7 +224,11 @@ def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: s
     rec = get(store, name_or_id)
     if rec.status not in ("running", "paused", "restarting"):
         return rec
-    _mark_stopped(store, rec, restarting=_restarting)
+    with container_lock(store, rec.id):
+        # Under the lock a policy restart in progress (whose network set-up takes a while) finishes
+        # first; marked stopped afterwards, its new process is the one killed below.
+        rec = get(store, rec.id)
+        _mark_stopped(store, rec, restarting=_restarting)
     rt = runtime_for(store, _runtime_name(rec))
     opts = rec.config.get("options") or {}
     sig = _signal_number(signal or rec.config["spec"].get("stop_signal") or "SIGTERM")

@@ -356,7 +356,7 @@ def connect(store: Store, network: str, container: str, *, aliases: tuple[str, .
 
     check_syntax(att)
     network_attach._check_endpoint(net, att)
-    with containers._container_lock(store, rec.id):
+    with containers.container_lock(store, rec.id):
         rec = containers.get(store, rec.id)
         with transaction(store.db) as conn:
             eps = ndb.endpoints_of(conn, rec.id)
@@ -384,7 +384,7 @@ def disconnect(store: Store, network: str, container: str, *, force: bool = Fals
         if force:
             return
         raise
-    with containers._container_lock(store, rec.id):
+    with containers.container_lock(store, rec.id):
         rec = containers.get(store, rec.id)
         eps = ndb.endpoints_of(store.db, rec.id)
         if not any(e.network_id == net.id for e in eps):

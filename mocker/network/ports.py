@@ -186,7 +186,7 @@ def ps_text(exposed: Iterable[str], bound: Iterable[Any]) -> str:
         port, _, proto = e.partition("/")
         if port.isdigit() and (int(port), proto or "tcp") not in published:
             items.append(("", 0, int(port), proto or "tcp"))
-    items.sort(key=lambda t: (t[3], t[0], t[2]))
+    items.sort(key=lambda t: (t[3], t[0] == "", t[0], t[2]))
     groups: list[list[tuple[str, int, int, str]]] = []
     for it in items:
         last = groups[-1][-1] if groups else None

@@ -12,9 +12,20 @@ from support.networks import free_port, host_links, inspect
 HTTPD = ("busybox", "httpd", "-f", "-p", "80", "-h", "/www")
 
 
-def http_get(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:  # noqa: S310 - loopback only
-        return str(r.read().decode())
+def http_get(port: int, *, retry: bool = True) -> str:
+    """GET / on a published loopback port; retries a refused connection for a while (the server in
+    the container may not listen yet right after ``run -d``)."""
+    import time
+
+    deadline = time.monotonic() + (10 if retry else 0)
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:  # noqa: S310 - loopback
+                return str(r.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def bridge_of(mocker, network: str) -> str:
@@ -44,7 +55,7 @@ def test_published_port_reaches_http_server_from_host(mocker, mocker_root: Path)
     mocker("rm", "-f", "web")
     assert not (mocker_root / "run" / "netns" / cid).exists()
     try:
-        http_get(port)
+        http_get(port, retry=False)
         raise AssertionError("the port still answers after rm")
     except OSError:
         pass
