@@ -10,7 +10,7 @@ from mocker.cli.flags import Flag, Parsed
 from mocker.cli.output import print_formatted, print_inspected
 from mocker.errors import Conflict, InvalidArgument, MockerError
 
-PS_KEYS = {"id", "name", "label", "status", "exited", "ancestor", "before", "since"}
+PS_KEYS = {"id", "name", "label", "status", "exited", "ancestor", "before", "since", "network", "publish", "expose"}
 STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
 
 
@@ -48,6 +48,11 @@ def _match(store: Any, rec: Any, f: dict[str, list[str]]) -> bool:
 
         ids = {img.id for img in (find_image(store, a) for a in f["ancestor"]) if img}
         if rec.image_id not in ids and rec.image_name not in f["ancestor"]:
+            return False
+    if "network" in f or "publish" in f or "expose" in f:
+        from mocker.engine import network_attach
+
+        if not network_attach.ps_filter_match(store, rec, f):
             return False
     for v in f.get("before", []):
         if rec.created >= containers.get(store, v).created:

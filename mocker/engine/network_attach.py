@@ -404,3 +404,24 @@ def published(store: Store, rec: ContainerRecord) -> list[tuple[int, str, str, i
         return []
     return [(r["container_port"], r["protocol"], r["host_ip"] or "0.0.0.0", r["host_port"])  # noqa: S104
             for r in ndb.port_rows(store.db, rec.id)]
+
+
+def ps_filter_match(store: Store, rec: ContainerRecord, f: dict[str, list[str]]) -> bool:
+    """``ps --filter network=NAME|ID``, ``publish=PORT[/PROTO]``, ``expose=PORT[/PROTO]`` (Docker's)."""
+    if "network" in f:
+        nets = [n for n in (ndb.get(store.db, e.network_id) for e in ndb.endpoints_of(store.db, rec.id)) if n]
+        if not any(n.name == w or n.id.startswith(w) for w in f["network"] for n in nets):
+            return False
+
+    def norm(v: str) -> str:
+        return v if "/" in v else f"{v}/tcp"
+
+    if "publish" in f:
+        have = {f"{cp}/{proto}" for cp, proto, _, _ in published(store, rec)}
+        if not any(norm(w) in have for w in f["publish"]):
+            return False
+    if "expose" in f:
+        have = {norm(e) for e in _exposed(rec)}
+        if not any(norm(w) in have for w in f["expose"]):
+            return False
+    return True

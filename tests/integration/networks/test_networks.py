@@ -247,3 +247,15 @@ def test_prune_repairs_what_a_killed_supervisor_left(mocker, mocker_root: Path):
     assert cid not in rules
     mocker("start", cid)                # the address lease survived; the port is free again
     assert http_get(port) == "hello from mocker\n"
+
+
+def test_ps_filters_by_network_and_published_port_and_host_mode_warns(mocker):
+    mocker("network", "create", "filt")
+    mocker("run", "-d", "--name", "onfilt", "--network", "filt", "-p", "127.0.0.1::80", *HTTPD)
+    mocker("run", "-d", "--name", "onbridge", "busybox", "sleep", "300")
+    assert mocker("ps", "--format", "{{.Names}}", "--filter", "network=filt").stdout == "onfilt\n"
+    assert mocker("ps", "--format", "{{.Names}}", "--filter", "publish=80/tcp").stdout == "onfilt\n"
+    assert mocker("ps", "--format", "{{.Names}} {{.Networks}}", "--filter", "network=bridge").stdout == \
+        "onbridge bridge\n"
+    r = mocker("run", "--rm", "--network", "host", "-p", "80:80", "busybox", "true")
+    assert "WARNING: Published ports are discarded when using host network mode" in r.stderr
