@@ -103,6 +103,14 @@ COMMANDS: dict[str, str] = {
     "volume rm": "mocker.cli.volumes:RM",
     "volume remove": "mocker.cli.volumes:RM",
     "volume prune": "mocker.cli.volumes:PRUNE",
+    # manifest lists
+    "manifest create": "mocker.cli.manifest:CREATE",
+    "manifest inspect": "mocker.cli.manifest:INSPECT",
+    "manifest annotate": "mocker.cli.manifest:ANNOTATE",
+    "manifest add": "mocker.cli.manifest:ADD",
+    "manifest push": "mocker.cli.manifest:PUSH",
+    "manifest rm": "mocker.cli.manifest:RM",
+    "manifest remove": "mocker.cli.manifest:REMOVE",
     "volume update": "mocker.cli.volumes:UPDATE",
     # networks
     "network create": "mocker.cli.networks:CREATE",
@@ -148,6 +156,6 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "container", "build", "builder", "manifest", "compose", "events",
+    "container", "build", "builder", "compose", "events",
     "system events", "system service", "image build",
 )

@@ -28,14 +28,14 @@ def _as_125(e: MockerError) -> MockerError:
 def _ensure_image(ctx: Context, store: Store, opts: ContainerCreateOptions) -> ImageRecord:
     from mocker.cli.progress import ProgressPrinter
     from mocker.engine.distribution import pull
-    from mocker.engine.images import find_image, get_image
+    from mocker.engine.image_platforms import find_for_platform
     from mocker.image.reference import parse_reference
 
-    rec = find_image(store, opts.image)
+    rec = find_for_platform(store, opts.image, opts.platform)
     if rec is not None and opts.pull != "always":
         return rec
     if opts.pull == "never" and rec is None:
-        raise MockerError(f"No such image: {opts.image}")
+        raise MockerError(f"No such image: {opts.image}" + (f" for platform {opts.platform}" if opts.platform else ""))
     ref = parse_reference(opts.image)
     if rec is None:
         ctx.err(f"Unable to find image '{ref.familiar()}' locally")
@@ -46,7 +46,10 @@ def _ensure_image(ctx: Context, store: Store, opts: ContainerCreateOptions) -> I
         printer.line(f"Digest: {r.digest}")
         printer.line(f"Status: {'Downloaded newer image for' if r.updated else 'Image is up to date for'} "
                      f"{r.familiar}")
-    return get_image(store, opts.image)
+    rec = find_for_platform(store, opts.image, opts.platform)
+    if rec is None:
+        raise MockerError(f"No such image: {opts.image}")
+    return rec
 
 
 def _create(ctx: Context, p: Parsed, command: str) -> tuple[Store, Any, ContainerCreateOptions]:

@@ -24,8 +24,6 @@ load added are removed again when no other mocker process holds the store.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -67,6 +65,7 @@ from mocker.image.manifest import (
 )
 from mocker.store import images as db
 from mocker.store.blobs import check_digest, sha256_digest
+from mocker.store.locks import try_file_lock
 from mocker.store.store import Store
 
 # ---- load ------------------------------------------------------------------------------------
@@ -410,22 +409,6 @@ def load_archive(store: Store, stream: IO[bytes]) -> LoadReport:
     raise InvalidArgument("invalid archive: no manifest.json or index.json found (not a docker or OCI image archive)")
 
 
-@contextmanager
-def _exclusive_if_free(store: Store) -> Iterator[bool]:
-    """The store lock, exclusively, only if nobody holds it now (a pull may be about to use a blob)."""
-    store.paths.lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(store.paths.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
-
-
 def _discard_unreferenced(store: Store, digests: list[str]) -> None:
     """Remove blobs a failed load or import added that no image uses; else ``image prune`` will."""
     from mocker.engine.image_remove import referenced_content
@@ -433,7 +416,7 @@ def _discard_unreferenced(store: Store, digests: list[str]) -> None:
     if not digests:
         return
     try:
-        with _exclusive_if_free(store) as free:
+        with try_file_lock(store.paths.lock) as free:
             if not free:
                 return
             used, _ = referenced_content(store)

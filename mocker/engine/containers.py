@@ -68,7 +68,20 @@ def reconcile(store: Store, rec: ContainerRecord) -> ContainerRecord:
     else:
         return rec
     cdb.update_state(store.db, rec.id, **changes)
+    if st is not None and not st.supervised:
+        _spawn_cleanup(store, rec.id)
     return rec.replace(**changes)
+
+
+def _spawn_cleanup(store: Store, cid: str) -> None:
+    """The supervisor died with the container (killed conmon, reboot), so no exit command will tear
+    the runtime down or apply the restart policy / ``--rm``: run it now, detached, as conmon would."""
+    import subprocess
+
+    subprocess.Popen(  # noqa: S603 - fixed argv of our own interpreter and module
+        _exit_command(store, cid), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
+        env={**os.environ, "MOCKER_CLEANUP_DETACHED": "1"})
 
 
 def list_containers(store: Store, *, all_: bool = True) -> list[ContainerRecord]:

@@ -151,6 +151,7 @@ class RuntimeState:
     finished_at: float | None = None
     oom_killed: bool = False
     error: str = ""
+    supervised: bool = True     # False: no supervisor is left to run the exit command (killed conmon, reboot)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -111,7 +111,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: networks, container endpoints (IP leases: UNIQUE per network) and published host ports
     """
-    CREATE TABLE networks (
+    CREATE TABLE IF NOT EXISTS networks (
         id TEXT PRIMARY KEY,                 -- 64 hex
         name TEXT NOT NULL UNIQUE,
         driver TEXT NOT NULL,                -- bridge (netavark), host, null
@@ -119,7 +119,7 @@ MIGRATIONS: tuple[str, ...] = (
         config TEXT NOT NULL,                -- JSON: subnets, bridge interface, internal, options, dns
         labels TEXT NOT NULL DEFAULT '{}'    -- JSON
     );
-    CREATE TABLE endpoints (
+    CREATE TABLE IF NOT EXISTS endpoints (
         container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
         network_id TEXT NOT NULL REFERENCES networks(id),
         ipv4 TEXT,                           -- the lease; NULL on networks without IPAM
@@ -129,8 +129,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (container_id, network_id),
         UNIQUE (network_id, ipv4)
     );
-    CREATE INDEX endpoints_network ON endpoints(network_id);
-    CREATE TABLE port_bindings (
+    CREATE INDEX IF NOT EXISTS endpoints_network ON endpoints(network_id);
+    CREATE TABLE IF NOT EXISTS port_bindings (
         container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
         host_ip TEXT NOT NULL,               -- '' for all addresses
         host_port INTEGER NOT NULL,
@@ -138,7 +138,19 @@ MIGRATIONS: tuple[str, ...] = (
         container_port INTEGER NOT NULL,
         PRIMARY KEY (host_ip, host_port, protocol)
     );
-    CREATE INDEX port_bindings_container ON port_bindings(container_id);
+    CREATE INDEX IF NOT EXISTS port_bindings_container ON port_bindings(container_id);
+    """,
+    # 5: reserved for the build cache (issue #5)
+    "",
+    # 6: where each entry of a local manifest list came from (``manifest create``/``add``): the name the
+    # user gave, shown by ``manifest inspect -v`` and used to mount blobs when pushing
+    """
+    CREATE TABLE IF NOT EXISTS manifest_list_refs (
+        list_name TEXT NOT NULL,             -- the list's tag, normalised
+        manifest_digest TEXT NOT NULL,
+        ref TEXT NOT NULL,                   -- normalised image reference the entry was added as
+        PRIMARY KEY (list_name, manifest_digest)
+    );
     """,
 )
 

@@ -221,3 +221,10 @@ def registry_blob(host: str, repo: str, digest: str) -> bytes:
     """A blob of the plain registry (raises urllib.error.HTTPError 404 if absent)."""
     body, _ = _get(_plain_url(host, f"{repo}/blobs/{digest}"))
     return body
+
+
+def registry_delete(host: str, repo: str, kind: str, digest: str) -> None:
+    """Delete a manifest (``kind="manifests"``) or blob (``"blobs"``) of the plain registry (deletes are on)."""
+    request = urllib.request.Request(_plain_url(host, f"{repo}/{kind}/{digest}"), method="DELETE")
+    with _opener.open(request, timeout=30) as response:
+        response.read()

@@ -135,13 +135,10 @@ class LinuxRuntime:
 
     def capabilities(self) -> Capabilities:
         has = cgroups.available_controllers().__contains__
-        platforms = tuple(
-            f"linux/{arch}" for arch, handler in (("arm64", "qemu-aarch64"), ("s390x", "qemu-s390x"),
-                                                  ("ppc64le", "qemu-ppc64le"), ("arm", "qemu-arm"))
-            if (_read(f"/proc/sys/fs/binfmt_misc/{handler}") or "").startswith("enabled")
-        )
+        from mocker.runtime.linux.binfmt import registered_platforms
         from mocker.runtime.linux.spec import swap_limit_supported
 
+        platforms = registered_platforms()
         return Capabilities(name="linux", pause=has("freezer"), cgroups_memory=has("memory"), cgroups_cpu=has("cpu"),
                             cgroups_pids=has("pids"), exec=True, tty=True, swap_limit=swap_limit_supported(),
                             foreign_platforms=platforms)
@@ -186,7 +183,7 @@ class LinuxRuntime:
                 "stdin_once": spec.stdin_once,
                 "log_driver": spec.log_driver, "log_path": "" if spec.log_driver == "none" else log_path,
                 "log_size_max": spec.log_size_max, "exit_command": list(exit_command),
-                "cgroups_path": cgroups_path, "layers": list(spec.rootfs_layers),
+                "cgroups_path": cgroups_path, "layers": list(spec.rootfs_layers), "platform": spec.platform,
                 "volatile": spec.volatile_rootfs,
             }
             _write_json(os.path.join(bundle, "launch.json"), launch)
@@ -256,6 +253,9 @@ class LinuxRuntime:
             state = self.state(container_id)
             if state.status in (Status.RUNNING, Status.PAUSED):
                 return state.pid
+            from mocker.runtime.linux.binfmt import ensure_can_run
+
+            ensure_can_run(str(launch.get("platform") or ""))  # not a bare "exec format error" later
             bundle = self.bundle_dir(container_id)
             self._relaunch_if_needed(container_id, launch, state)
             started = os.path.join(bundle, "started")
@@ -363,9 +363,9 @@ class LinuxRuntime:
         if code.lstrip("-").isdigit():
             return RuntimeState(status=Status.EXITED, exit_code=int(code), started_at=float(started),
                                 finished_at=os.stat(exit_path).st_mtime,
-                                oom_killed=os.path.exists(os.path.join(bundle, "oom")))
+                                oom_killed=os.path.exists(os.path.join(bundle, "oom")), supervised=False)
         return RuntimeState(status=Status.EXITED, exit_code=LOST_EXIT_CODE, started_at=float(started),
-                            error="container state lost: its supervisor (conmon) is gone")
+                            error="container state lost: its supervisor (conmon) is gone", supervised=False)
 
     def _oom(self, bundle: str, run: str) -> bool:
         if os.path.exists(os.path.join(bundle, "oom")):

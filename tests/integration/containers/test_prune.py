@@ -96,20 +96,22 @@ def test_sweeps_a_running_container_whose_record_a_killed_rm_dropped(mocker, moc
     assert not any(p.name == cid for p in Path("/sys/fs/cgroup").glob("*/mocker/*"))
 
 
-def test_sweeps_the_runtime_of_an_exited_container_whose_cleanup_never_ran(mocker, mocker_root: Path):
-    cid = mocker("run", "-d", "--label", "keep=1", "busybox", "sleep", "1000").stdout.strip()
-    state = inspect(mocker, cid)["State"]
-    conmon = int((mocker_root / "run" / "containers" / cid / "conmon.pid").read_text())
-    os.kill(conmon, signal.SIGKILL)    # the supervisor dies: no exit command will ever run
-    os.kill(state["Pid"], signal.SIGKILL)
-    wait_for(lambda: inspect(mocker, cid)["State"]["Status"] == "exited")
-    assert os.path.ismount(mocker_root / "containers" / cid / "merged")
-    r = mocker("system", "prune", "-f", "--filter", "label!=keep")
-    assert f"container {cid}: runtime of an exited container" in r.stdout
-    assert not os.path.ismount(mocker_root / "containers" / cid / "merged")
-    assert inspect(mocker, cid)["State"]["Status"] == "exited"    # kept: the filter spared it
-    mocker("start", cid)
-    assert inspect(mocker, cid)["State"]["Running"]
+def test_reading_state_cleans_up_after_a_container_whose_supervisor_was_killed(mocker, mocker_root: Path):
+    # Killing conmon means no exit command: the next read (ps) notices and runs the cleanup, so the
+    # rootfs is unmounted and --rm applies, as Docker's daemon does when it finds a dead container.
+    kept = mocker("run", "-d", "busybox", "sleep", "1000").stdout.strip()
+    gone = mocker("run", "-d", "--rm", "busybox", "sleep", "1000").stdout.strip()
+    for cid in (kept, gone):
+        pid = inspect(mocker, cid)["State"]["Pid"]
+        os.kill(int((mocker_root / "run" / "containers" / cid / "conmon.pid").read_text()), signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not _alive(pid))
+    mocker("ps", "-a")
+    wait_for(lambda: not os.path.ismount(mocker_root / "containers" / kept / "merged"))
+    wait_for(lambda: mocker("ps", "-aq", "--no-trunc").stdout.split() == [kept])
+    assert inspect(mocker, kept)["State"]["Status"] == "exited"
+    mocker("start", kept)
+    assert inspect(mocker, kept)["State"]["Running"]
 
 
 def _alive(pid: int) -> bool:

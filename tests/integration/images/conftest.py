@@ -143,3 +143,29 @@ def make_index(mocker_env: dict[str, str], make_image: Callable[..., str]) -> Ca
             store.close()
 
     return build
+
+
+PLATFORM_ARCHES = ("amd64", "arm64", "s390x", "ppc64le")
+
+
+@pytest.fixture
+def platform_images(cli: Callable[..., Result], busybox_rootfs_for: Callable[[str], Path],
+                    tmp_path: Path) -> Callable[..., dict[str, str]]:
+    """``platform_images(repo)``: real busybox images for linux/amd64, arm64, s390x and ppc64le
+    (Debian's busybox-static of each architecture), imported into the test's store as
+    ``repo:<arch>``; returns arch -> reference."""
+
+    def build(repo: str, arches: tuple[str, ...] = PLATFORM_ARCHES) -> dict[str, str]:
+        refs = {}
+        for arch in arches:
+            tar_path = tmp_path / f"rootfs-{arch}.tar"
+            if not tar_path.exists():
+                with tarfile.open(tar_path, "w") as tar:
+                    tar.add(busybox_rootfs_for(arch), arcname=".")
+            ref = f"{repo}:{arch}"
+            r = cli("import", "--platform", f"linux/{arch}", "-c", 'CMD ["/bin/sh"]', str(tar_path), ref)
+            assert r.code == 0, r.err
+            refs[arch] = ref
+        return refs
+
+    return build
