@@ -331,7 +331,9 @@ def teardown(store: Store, cid: str) -> None:
         pass
     _drop_ports(store, cid)
     if errors and os.environ.get("MOCKER_DEBUG"):
-        print("\n".join(errors), file=__import__("sys").stderr)
+        import sys
+
+        print("\n".join(errors), file=sys.stderr)
 
 
 def _drop_ports(store: Store, cid: str) -> None:
