@@ -259,3 +259,27 @@ def test_ps_filters_by_network_and_published_port_and_host_mode_warns(mocker):
         "onbridge bridge\n"
     r = mocker("run", "--rm", "--network", "host", "-p", "80:80", "busybox", "true")
     assert "WARNING: Published ports are discarded when using host network mode" in r.stderr
+
+
+def test_restart_keeps_the_address_and_a_host_listener_blocks_the_port(mocker):
+    import socket
+
+    mocker("network", "create", "keep")
+    mocker("run", "-d", "--name", "rs", "--network", "keep", *HTTPD)
+    before = inspect(mocker, "rs")["NetworkSettings"]["Networks"]["keep"]["IPAddress"]
+    mocker("restart", "-t", "0", "rs")
+    doc = inspect(mocker, "rs")
+    assert doc["State"]["Running"] and doc["NetworkSettings"]["Networks"]["keep"]["IPAddress"] == before
+    out = mocker("run", "--rm", "--network", "keep", "busybox", "sh", "-c",
+                 "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 rs 80").stdout
+    assert "hello from mocker" in out
+    mocker("stop", "-t", "0", "rs")
+    stopped = inspect(mocker, "rs")["NetworkSettings"]["Networks"]["keep"]
+    assert stopped["IPAddress"] == "" and stopped["NetworkID"]      # as Docker shows a stopped container
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        r = mocker("run", "-d", "-p", f"127.0.0.1:{port}:80", *HTTPD, check=False)
+    assert r.returncode == 125
+    assert f"listen tcp4 127.0.0.1:{port}: bind: address already in use" in r.stderr
