@@ -283,3 +283,13 @@ def test_restart_keeps_the_address_and_a_host_listener_blocks_the_port(mocker):
         r = mocker("run", "-d", "-p", f"127.0.0.1:{port}:80", *HTTPD, check=False)
     assert r.returncode == 125
     assert f"listen tcp4 127.0.0.1:{port}: bind: address already in use" in r.stderr
+
+
+def test_system_prune_removes_unused_networks_only(mocker):
+    mocker("network", "create", "spare")
+    mocker("network", "create", "busy")
+    mocker("run", "-d", "--network", "busy", "busybox", "sleep", "300")
+    out = mocker("system", "prune", "-f").stdout
+    assert "Deleted Networks:\nspare\n" in out and "busy" not in out
+    names = [row.split()[1] for row in mocker("network", "ls").stdout.splitlines()[1:]]
+    assert names == ["bridge", "busy", "host", "none"]
