@@ -94,6 +94,7 @@ COMMANDS: dict[str, str] = {
     "info": "mocker.cli.system:INFO",
     "system info": "mocker.cli.system:INFO",
     "system df": "mocker.cli.system:DF",
+    "system service": "mocker.cli.system:SERVICE",
     "system prune": "mocker.cli.system:PRUNE",
     # volumes
     "volume create": "mocker.cli.volumes:CREATE",
@@ -157,5 +158,5 @@ UNSUPPORTED: dict[str, str] = {
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
     "container", "build", "builder", "compose", "events",
-    "system events", "system service", "image build",
+    "system events", "image build",
 )

@@ -511,31 +511,11 @@ def parse_security_opts(values: Iterable[str]) -> tuple[dict[str, Any], tuple[st
             opt = "seccomp=" + _read_seccomp(v)
             fields["seccomp_profile"] = os.path.abspath(v)
         raw.append(opt)
-    for opt in raw:
-        if opt == "no-new-privileges":
-            fields["no_new_privileges"] = True
-            continue
-        sep = "=" if "=" in opt else ":" if ":" in opt else ""
-        if opt == "writable-cgroups" or opt.startswith("writable-cgroups" + sep) and sep:
-            raise NotSupported("--security-opt writable-cgroups", "writable cgroup mounts are not implemented")
-        if not sep:
-            raise InvalidArgument(f"invalid --security-opt 1: {P.go_quote(opt)}")
-        k, _, v = opt.partition(sep)
-        if k == "label":
-            if v != "disable":
-                raise NotSupported(f"--security-opt label={v}", "SELinux labels are not implemented")
-        elif k == "apparmor":
-            fields["apparmor_profile"] = v
-        elif k == "seccomp":
-            if v in ("builtin", "unconfined"):
-                fields["seccomp_profile"] = None if v == "builtin" else v
-        elif k == "no-new-privileges":
-            try:
-                fields["no_new_privileges"] = P.go_parse_bool(v)
-            except ValueError:
-                raise InvalidArgument(f"invalid --security-opt 2: {P.go_quote(opt)}") from None
-        else:
-            raise InvalidArgument(f"invalid --security-opt 2: {P.go_quote(opt)}")
+    from mocker.engine.types.containers import security_fields
+
+    given = {k: v for k, v in fields.items() if k == "seccomp_profile"}
+    fields.update(security_fields(raw))
+    fields.update(given)    # a profile file's path, not the JSON text in ``raw``
     return fields, tuple(raw)
 
 

@@ -8,67 +8,16 @@ from typing import Any
 from mocker.cli.command import Command, Context
 from mocker.cli.flags import Flag, Parsed
 from mocker.cli.output import print_formatted, print_inspected
-from mocker.errors import Conflict, InvalidArgument, MockerError
-
-PS_KEYS = {"id", "name", "label", "status", "exited", "ancestor", "before", "since", "network", "publish", "expose"}
-STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
-
-
-def _filters(items: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq:
-            raise InvalidArgument(f"bad format of filter (expected name=value): {item}")
-        if key not in PS_KEYS:
-            raise InvalidArgument(f"invalid filter '{key}'")
-        if key == "status" and value not in STATUSES:
-            raise InvalidArgument(f"invalid filter 'status={value}'")
-        out.setdefault(key, []).append(value)
-    return out
-
-
-def _match(store: Any, rec: Any, f: dict[str, list[str]]) -> bool:
-    from mocker.engine import containers
-
-    if "id" in f and not any(rec.id.startswith(v) for v in f["id"]):
-        return False
-    if "name" in f and not any(v in rec.name for v in f["name"]):
-        return False
-    if "status" in f and rec.status not in f["status"]:
-        return False
-    if "exited" in f and not (rec.status == "exited" and str(rec.exit_code) in f["exited"]):
-        return False
-    for want in f.get("label", []):
-        k, eq, v = want.partition("=")
-        if k not in rec.labels or (eq and rec.labels[k] != v):
-            return False
-    if "ancestor" in f:
-        from mocker.engine.images import find_image
-
-        ids = {img.id for img in (find_image(store, a) for a in f["ancestor"]) if img}
-        if rec.image_id not in ids and rec.image_name not in f["ancestor"]:
-            return False
-    if "network" in f or "publish" in f or "expose" in f:
-        from mocker.engine import network_attach
-
-        if not network_attach.ps_filter_match(store, rec, f):
-            return False
-    for v in f.get("before", []):
-        if rec.created >= containers.get(store, v).created:
-            return False
-    return all(rec.created > containers.get(store, v).created for v in f.get("since", []))
+from mocker.errors import Conflict, MockerError
 
 
 def _ps(ctx: Context, p: Parsed) -> int:
-    from mocker.engine import containers
+    from mocker.engine.container_filters import list_filtered, parse_filters
     from mocker.engine.container_inspect import PS_HEADERS, network_columns, ps_row
 
     store = ctx.store()
-    f = _filters(p.filter)
-    recs = containers.list_containers(store)
-    show_all = p.all or p.last > 0 or p.latest or bool(f.get("status")) or bool(f.get("exited"))
-    recs = [r for r in recs if (show_all or r.status in ("running", "paused", "restarting")) and _match(store, r, f)]
+    f = parse_filters(p.filter)
+    recs = list_filtered(store, f, all_=p.all or p.latest or (p.last or 0) > 0)
     if p.latest:
         recs = recs[:1]
     elif p.last and p.last > 0:
@@ -245,50 +194,14 @@ EXEC = Command(
 
 
 def _top(ctx: Context, p: Parsed) -> int:
-    from mocker.engine import containers
+    from mocker.engine.container_top import top
 
-    store = ctx.store()
-    rec = containers.get(store, p.args[0])
-    if rec.status not in ("running", "paused"):
-        raise Conflict(f"container {rec.id} is not running")
-    import subprocess
-
-    pids = _container_pids(rec.pid)
-    ps_args = p.args[1:] or ["-ef"]
-    out = subprocess.run(["ps", *ps_args], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise MockerError(f"ps: {out.stderr.strip()}")
-    lines = out.stdout.splitlines()
-    if not lines:
-        return 0
-    header = lines[0].split()
-    try:
-        col = header.index("PID")
-    except ValueError:
-        raise MockerError("Couldn't find PID field in ps output") from None
-    ctx.out(lines[0])
-    for line in lines[1:]:
-        fields = line.split()
-        if len(fields) > col and fields[col].isdigit() and int(fields[col]) in pids:
-            ctx.out(line)
+    header, rows = top(ctx.store(), p.args[0], p.args[1:])
+    if header:
+        ctx.out(header)
+    for line in rows:
+        ctx.out(line)
     return 0
-
-
-def _container_pids(pid: int) -> set[int]:
-    """PIDs in the container's PID namespace, read from /proc (its init and every descendant)."""
-    try:
-        ns = os.readlink(f"/proc/{pid}/ns/pid")
-    except OSError:
-        return {pid}
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.readlink(f"/proc/{entry}/ns/pid") == ns:
-                    found.add(int(entry))
-            except OSError:
-                continue
-    return found
 
 
 TOP = Command(name="top", usage="top CONTAINER [ps OPTIONS]", summary="Display the running processes of a container",

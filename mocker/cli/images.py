@@ -39,31 +39,17 @@ def since(ts: float | None) -> str:
 
 
 def _ls(ctx: Context, p: Parsed) -> int:
-    from mocker.engine.image_filters import LIST_KEYS, matches_filters, parse_filters
+    from mocker.engine.image_filters import LIST_KEYS, parse_filters, select_images
     from mocker.engine.image_inspect import parse_time
     from mocker.format.units import human_size
     from mocker.image.reference import split_stored_name
-    from mocker.store import images as db
 
     store = ctx.store()
     filters = parse_filters(p.filter, allowed=LIST_KEYS)
     if p.args:
         filters.setdefault("reference", []).append(p.args[0])
     rows: list[dict[str, Any]] = []
-    recs = db.list_images(store.db)
-    held = db.tagged_index_members(store.db)
-    if held or not p.all:
-        # Platform images of a tagged multi-platform image are listed once, under the index's tag
-        # (as Docker's containerd store does); -a shows them too.
-        recs = [r for r in recs if r.tags or r.manifest_digest not in held or p.all]
-    if store.db.execute("SELECT 1 FROM tags WHERE index_digest IS NOT NULL LIMIT 1").fetchone():
-        from mocker.engine.images import tagged_index_records
-
-        recs += tagged_index_records(store)
-    recs.sort(key=lambda r: parse_time(r.created) or r.added_at, reverse=True)
-    for rec in recs:
-        if filters and not matches_filters(store, rec, filters):
-            continue
+    for rec in select_images(store, filters, all_=p.all):
         ts = parse_time(rec.created)
         short = rec.id if p.no_trunc else rec.id[7:19]
         base = {"ID": short, "CreatedSince": since(ts), "CreatedAt": created_at(ts),

@@ -112,6 +112,47 @@ DF = Command(
 )
 
 
+def _service(ctx: Context, p: Parsed) -> int:
+    """Serve the Docker Engine API on a unix socket until interrupted or idle for ``--time`` seconds."""
+    from mocker.api.server import default_socket_path, parse_address, serve
+    from mocker.errors import UsageError
+
+    if p.time is not None and p.time < 0:
+        raise UsageError(f"invalid argument \"{p.time}\" for \"-t, --time\" flag: must not be negative")
+    path = parse_address(p.args[0]) if p.args else default_socket_path(ctx.root)
+    store = ctx.store()     # the store must exist before the first request
+    store.close()
+
+    def ready(where: str) -> None:
+        ctx.out(f"API service listening on \"unix://{where}\". URL: \"unix://{where}\"")
+        ctx.out(f"Use it with: export DOCKER_HOST=unix://{where}")
+        ctx.stdout.flush()
+
+    import signal
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        serve(path, ctx.root, idle_timeout=float(5 if p.time is None else p.time), debug=ctx.debug, ready=ready,
+              private_dir=not p.args)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+SERVICE = Command(
+    name="system service", usage="system service [OPTIONS] [URI]",
+    summary="Serve the Docker Engine API on a unix socket (default: the store's run dir, mocker.sock)",
+    handler=_service, max_args=1,
+    flags=(
+        Flag("time", "t", kind="int", metavar="int",
+             help="Seconds without a connection before the service exits; 0 runs forever (default 5)"),
+    ),
+)
+
+
 def _prune(ctx: Context, p: Parsed) -> int:
     from mocker.cli.images import confirm
     from mocker.engine import system_prune

@@ -246,6 +246,39 @@ def _stat(view: _View, path: str) -> dict[str, Any] | None:
             return None
 
 
+def stat_path(store: Store, container: str, path: str) -> dict[str, Any]:
+    """``HEAD/GET /containers/{id}/archive``'s ``X-Docker-Container-Path-Stat``: moby's
+    ``ContainerPathStat`` (name, size, Go ``FileMode``, mtime, link target), resolved in the container."""
+    from datetime import UTC, datetime
+
+    def prepare() -> dict[str, Any]:
+        st = _lstat(path, path, container)
+        link = os.path.realpath(path) if stat.S_ISLNK(st.st_mode) else ""
+        return {"mode": st.st_mode, "size": st.st_size, "mtime": st.st_mtime, "link_target": link}
+
+    with _opened(store, container) as view:
+        with _Child(view, (prepare, lambda fd: None), stream=False) as child:
+            raw = child.recv()
+    mtime = datetime.fromtimestamp(raw["mtime"], UTC).isoformat().replace("+00:00", "Z")
+    return {"name": go_base(path), "size": raw["size"], "mode": go_file_mode(raw["mode"]), "mtime": mtime,
+            "linkTarget": raw["link_target"]}
+
+
+def go_file_mode(mode: int) -> int:
+    """A unix ``st_mode`` as Go's ``os.FileMode`` (type bits at the top, as the docker CLI reads them)."""
+    bits = mode & 0o777
+    kind = stat.S_IFMT(mode)
+    bits |= {stat.S_IFDIR: 1 << 31, stat.S_IFLNK: 1 << 27, stat.S_IFBLK: 1 << 26,
+             stat.S_IFCHR: (1 << 26) | (1 << 21), stat.S_IFIFO: 1 << 25, stat.S_IFSOCK: 1 << 24}.get(kind, 0)
+    if mode & stat.S_ISUID:
+        bits |= 1 << 23
+    if mode & stat.S_ISGID:
+        bits |= 1 << 22
+    if mode & stat.S_ISVTX:
+        bits |= 1 << 20
+    return bits
+
+
 def _lookup(path: str, column: int, value: str) -> list[str] | None:
     """A row of the container's /etc/passwd or /etc/group, parsed here: NSS is never asked."""
     fd = os.open(path, FILE_FLAGS)

@@ -111,9 +111,31 @@ def container_lock(store: Store, cid: str) -> Any:
 
 
 def start(store: Store, name_or_id: str) -> ContainerRecord:
+    """Start a container; one with ``--rm`` that fails to start is removed, as Docker's daemon does."""
     rec = get(store, name_or_id)
+    try:
+        with container_lock(store, rec.id):
+            return _start_locked(store, get(store, rec.id))
+    except MockerError:
+        if (rec.config.get("options") or {}).get("auto_remove"):
+            try:
+                remove(store, rec.id, force=True, volumes_too=True)
+            except MockerError:
+                pass
+        raise
+
+
+def prepare(store: Store, name_or_id: str) -> ContainerRecord:
+    """Give a container that is not running its supervisor and runtime container, without starting
+    the process, so a client can attach before ``start`` and miss no output (the API's attach
+    before start, as ``docker run`` and ``docker start -a`` do it). ``start`` then starts this one."""
+    rec = get(store, name_or_id)
+    if rec.status in LIVE:
+        return rec
+    rt = runtime_for(store, _runtime_name(rec))
     with container_lock(store, rec.id):
-        return _start_locked(store, get(store, rec.id))
+        _prepare(store, rt, get(store, rec.id))
+    return rec
 
 
 def _start_for_restart(store: Store, container_id: str) -> None:

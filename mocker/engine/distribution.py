@@ -29,11 +29,18 @@ class PullResult:
     updated: bool            # False: "Image is up to date"
 
 
-def _client(host: str) -> Any:
+FROM_CONFIG: Any = object()
+"""``credentials=FROM_CONFIG``: look them up in config.json/credential helpers (the CLI). The API
+passes what the client sent in ``X-Registry-Auth`` instead (or None), as the Docker daemon does."""
+
+
+def _client(host: str, credentials: Any = FROM_CONFIG) -> Any:
     from mocker.registry.client import RegistryClient
     from mocker.registry.credentials import get_credentials
 
-    return RegistryClient(host, credentials=get_credentials(host))
+    if credentials is FROM_CONFIG:
+        credentials = get_credentials(host)
+    return RegistryClient(host, credentials=credentials)
 
 
 def pull(
@@ -43,16 +50,17 @@ def pull(
     platform: str | None = None,
     all_tags: bool = False,
     progress: Progress | None = None,
+    credentials: Any = FROM_CONFIG,
 ) -> list[PullResult]:
     from mocker.image.reference import parse_reference, parse_repository
 
     if all_tags:
         repo = parse_repository(name)
-        client = _client(repo.registry_host)
+        client = _client(repo.registry_host, credentials)
         tags = client.list_tags(repo.repository_path)
         return [_pull_one(store, client, repo.with_tag(t), platform, progress) for t in tags]
     ref = parse_reference(name)
-    client = _client(ref.registry_host)
+    client = _client(ref.registry_host, credentials)
     return [_pull_one(store, client, ref, platform, progress)]
 
 
@@ -85,7 +93,7 @@ class PushResult:
 
 
 def push(store: Store, name: str, *, all_tags: bool = False, progress: Progress | None = None,
-         chunk_size: int | None = None) -> list[PushResult]:
+         chunk_size: int | None = None, credentials: Any = FROM_CONFIG) -> list[PushResult]:
     from mocker.image.reference import parse_reference, parse_repository
 
     if all_tags:
@@ -94,9 +102,10 @@ def push(store: Store, name: str, *, all_tags: bool = False, progress: Progress 
         if not names:
             raise ImageNotFound(f"An image does not exist locally with the tag: {repo.familiar_name}")
         size = chunk_size if chunk_size is not None else _configured_chunk_size()
-        return [_push_one(store, parse_reference(n), progress, size) for n in sorted(names)]
+        return [_push_one(store, parse_reference(n), progress, size, credentials) for n in sorted(names)]
     ref = parse_reference(name)
-    return [_push_one(store, ref, progress, chunk_size if chunk_size is not None else _configured_chunk_size())]
+    return [_push_one(store, ref, progress, chunk_size if chunk_size is not None else _configured_chunk_size(),
+                      credentials)]
 
 
 def _configured_chunk_size() -> int | None:
@@ -116,7 +125,8 @@ def _configured_chunk_size() -> int | None:
     return value
 
 
-def _push_one(store: Store, ref: Any, progress: Progress | None, chunk_size: int | None) -> PushResult:
+def _push_one(store: Store, ref: Any, progress: Progress | None, chunk_size: int | None,
+              credentials: Any = FROM_CONFIG) -> PushResult:
     from mocker.registry.push import push_image
 
     idx = find_index(store, str(ref))
@@ -128,7 +138,7 @@ def _push_one(store: Store, ref: Any, progress: Progress | None, chunk_size: int
             raise ImageNotFound(f"An image does not exist locally with the tag: {ref.familiar_name}")
         digest = rec.manifest_digest
     mount_from = _mount_sources(store, ref, digest)
-    client = _client(ref.registry_host)
+    client = _client(ref.registry_host, credentials)
     pushed = push_image(client, ref.repository_path, ref.tag, digest, blobs=store.blobs, progress=progress,
                         mount_from=mount_from, chunk_size=chunk_size)
     if idx is None:
@@ -153,11 +163,43 @@ def _mount_sources(store: Store, ref: Any, digest: str) -> list[str]:
 
 
 
-def login(host: str, username: str, password: str) -> None:
-    """Check the credentials against the registry, then store them (never before they worked)."""
+def check_login(host: str, username: str, password: str) -> None:
+    """Check the credentials against the registry (the API's ``/auth``: the client keeps them)."""
     from mocker.registry.client import RegistryClient
-    from mocker.registry.credentials import Credentials, store_credentials
+    from mocker.registry.credentials import Credentials
 
     client = RegistryClient(host, credentials=Credentials(username=username, password=password))
     client.ping()
+
+
+def login(host: str, username: str, password: str) -> None:
+    """Check the credentials against the registry, then store them (never before they worked)."""
+    from mocker.registry.credentials import store_credentials
+
+    check_login(host, username, password)
     store_credentials(host, username, password)
+
+
+def inspect_remote(name: str, *, credentials: Any = FROM_CONFIG) -> dict[str, Any]:
+    """``GET /distribution/{name}/json``: the registry's descriptor for ``name`` and its platforms."""
+    import json
+
+    from mocker.image.reference import parse_reference
+
+    ref = parse_reference(name)
+    client = _client(ref.registry_host, credentials)
+    body, media_type, digest = client.get_manifest(ref.repository_path, ref.digest or ref.tag or "latest")
+    doc = json.loads(body)
+    platforms = []
+    if "manifests" in doc:
+        for m in doc["manifests"]:
+            p = m.get("platform") or {}
+            if p.get("os") and p.get("architecture") and p["os"] != "unknown":
+                platforms.append({k: v for k, v in p.items() if v})
+    else:
+        config = doc.get("config") or {}
+        with client.open_blob(ref.repository_path, config["digest"]) as blob:
+            cfg = json.loads(b"".join(blob.iter_chunks()))
+        platforms.append({k: v for k, v in (("architecture", cfg.get("architecture")), ("os", cfg.get("os")),
+                                            ("variant", cfg.get("variant"))) if v})
+    return {"Descriptor": {"mediaType": media_type, "digest": digest, "size": len(body)}, "Platforms": platforms}

@@ -109,3 +109,24 @@ def matches_filters(store: Store, rec: ImageRecord, filters: dict[str, list[str]
         if _created_ts(rec) <= _created_ts(get_image(store, v)):
             return False
     return all(_created_ts(rec) < _until_ts(v) for v in filters.get("until", []))
+
+
+def select_images(store: Store, filters: dict[str, list[str]], *, all_: bool = False) -> list[ImageRecord]:
+    """The images ``images`` / ``GET /images/json`` list, newest first.
+
+    Platform images of a tagged multi-platform image are listed once, under the index's tag (as
+    Docker's containerd store does); ``all_`` (``-a``) shows them too.
+    """
+    from mocker.engine.image_inspect import parse_time
+    from mocker.store import images as db
+
+    recs = db.list_images(store.db)
+    held = db.tagged_index_members(store.db)
+    if held or not all_:
+        recs = [r for r in recs if r.tags or r.manifest_digest not in held or all_]
+    if store.db.execute("SELECT 1 FROM tags WHERE index_digest IS NOT NULL LIMIT 1").fetchone():
+        from mocker.engine.images import tagged_index_records
+
+        recs += tagged_index_records(store)
+    recs.sort(key=lambda r: parse_time(r.created) or r.added_at, reverse=True)
+    return [r for r in recs if not filters or matches_filters(store, r, filters)]

@@ -301,6 +301,39 @@ def normalize_capabilities(caps: tuple[str, ...] | list[str], *, field_name: str
     return tuple(out)
 
 
+def security_fields(raw: tuple[str, ...] | list[str]) -> dict[str, object]:
+    """moby's ``parseSecurityOpt`` over ``HostConfig.SecurityOpt`` (the CLI's ``--security-opt`` after
+    its own checks, or an API request's) -> :class:`Security` fields. A seccomp profile arrives as
+    the file's path from the CLI; its JSON text (as API clients send it) is refused by the caller."""
+    import json
+
+    fields: dict[str, object] = {}
+    for opt in raw:
+        if opt == "no-new-privileges":
+            fields["no_new_privileges"] = True
+            continue
+        sep = "=" if "=" in opt else ":" if ":" in opt else ""
+        if opt == "writable-cgroups" or opt.startswith("writable-cgroups" + sep) and sep:
+            raise NotSupported("--security-opt writable-cgroups", "writable cgroup mounts are not implemented")
+        if not sep:
+            raise InvalidArgument(f"invalid --security-opt 1: {json.dumps(opt, ensure_ascii=False)}")
+        k, _, v = opt.partition(sep)
+        if k == "label":
+            if v != "disable":
+                raise NotSupported(f"--security-opt label={v}", "SELinux labels are not implemented")
+        elif k == "apparmor":
+            fields["apparmor_profile"] = v
+        elif k == "seccomp":
+            if v in ("builtin", "unconfined"):
+                fields["seccomp_profile"] = None if v == "builtin" else v
+        elif k == "no-new-privileges" and v in ("1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE",
+                                                 "false", "False"):
+            fields["no_new_privileges"] = v in ("1", "t", "T", "TRUE", "true", "True")
+        else:
+            raise InvalidArgument(f"invalid --security-opt 2: {json.dumps(opt, ensure_ascii=False)}")
+    return fields
+
+
 # ---- daemon-side validation ----------------------------------------------------------------------
 
 def validate_create_options(opts: ContainerCreateOptions, *, host_cpus: int | None = None) -> None:
