@@ -156,12 +156,24 @@ def _prepare(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> None:
 
     for a in rec.config.get("volumes") or []:
         volumes.mount(store, a["name"], rec.id)
-    network_attach.setup(store, rec)    # namespace, ports, netavark: before the process exists
+    if not _runtime_prepared(rt, rec.id):  # (prepare() for an API attach already set it up)
+        network_attach.setup(store, rec)    # namespace, ports, netavark: before the process exists
     try:
         _create_runtime(store, rt, rec)
     except BaseException:
         network_attach.teardown(store, rec.id)
         raise
+
+
+def _runtime_prepared(rt: LinuxRuntime, cid: str) -> bool:
+    """A runtime container created and waiting for ``start`` (what :func:`prepare` leaves)."""
+    if not os.path.exists(os.path.join(rt.bundle_dir(cid), "launch.json")):
+        return False
+    try:
+        st = rt.state(cid)
+    except ContainerNotFound:
+        return False
+    return st.status.value == "created" and st.pid != 0
 
 
 def _create_runtime(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> None:

@@ -293,3 +293,19 @@ def test_system_prune_removes_unused_networks_only(mocker):
     assert "Deleted Networks:\nspare\n" in out and "busy" not in out
     names = [row.split()[1] for row in mocker("network", "ls").stdout.splitlines()[1:]]
     assert names == ["bridge", "busy", "host", "none"]
+
+
+def test_prepare_then_start_keeps_one_network_setup(mocker, mocker_root: Path):
+    """The API attaches before start: ``prepare`` sets the network up, ``start`` must not redo it."""
+    import subprocess
+    import sys
+
+    cid = mocker("create", "--name", "prep", *HTTPD).stdout.strip()
+    code = ("import sys\nfrom mocker.store.store import Store\nfrom mocker.engine import containers\n"
+            "s = Store.open(sys.argv[1])\ncontainers.prepare(s, 'prep')\ncontainers.start(s, 'prep')\n")
+    subprocess.run([sys.executable, "-c", code, str(mocker_root)], check=True)
+    ip = inspect(mocker, cid)["NetworkSettings"]["IPAddress"]
+    out = mocker("exec", "prep", "ip", "-o", "-4", "addr").stdout
+    assert ip and ip in out
+    got = mocker("run", "--rm", "busybox", "sh", "-c", f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {ip} 80").stdout
+    assert "hello from mocker" in got
