@@ -118,6 +118,16 @@ COMMANDS: dict[str, str] = {
     "manifest rm": "mocker.cli.manifest:RM",
     "manifest remove": "mocker.cli.manifest:REMOVE",
     "volume update": "mocker.cli.volumes:UPDATE",
+    # networks
+    "network create": "mocker.cli.networks:CREATE",
+    "network ls": "mocker.cli.networks:LS",
+    "network list": "mocker.cli.networks:LS",
+    "network inspect": "mocker.cli.networks:INSPECT",
+    "network rm": "mocker.cli.networks:RM",
+    "network remove": "mocker.cli.networks:RM",
+    "network prune": "mocker.cli.networks:PRUNE",
+    "network connect": "mocker.cli.networks:CONNECT",
+    "network disconnect": "mocker.cli.networks:DISCONNECT",
 }
 
 # Groups whose bare name lists their subcommands (``mocker image``).
@@ -152,6 +162,6 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "container", "network", "compose", "events",
+    "container", "compose", "events",
     "system events",
 )
