@@ -62,6 +62,18 @@ def _resolve(words: list[str]) -> tuple[str | None, list[str]]:
     return None, words
 
 
+def _backend() -> Any:
+    """The command table of a non-default backend (``mocker/cli/apple``), or None for Linux's own."""
+    from mocker.engine.backends import select
+
+    selection = select()
+    if selection.name == "linux":
+        return None
+    from mocker.cli.apple import for_selection
+
+    return for_selection(selection)
+
+
 def _main_help() -> str:
     names = sorted({k.split()[0] for k in COMMANDS})
     lines = [
@@ -111,7 +123,8 @@ def run(argv: Sequence[str], ctx: Context) -> int:
     if not words or glob.help:
         ctx.out(_main_help())
         return 0
-    name, rest = _resolve(words)
+    backend = _backend()
+    name, rest = backend.resolve(words) if backend is not None else _resolve(words)
     if name is None:
         first = words[0]
         two = " ".join(words[:2])
@@ -128,7 +141,7 @@ def run(argv: Sequence[str], ctx: Context) -> int:
             return 1
         ctx.err(f"mocker: '{first}' is not a mocker command.\nSee 'mocker --help'")
         return 1
-    cmd = _load(COMMANDS[name])
+    cmd = backend.load(name) if backend is not None else _load(COMMANDS[name])
     try:
         # Tables that declare their own "help" (run/create, where -h is --hostname) keep it.
         flags = cmd.flags if any(f.long == "help" for f in cmd.flags) else (*cmd.flags, HELP)

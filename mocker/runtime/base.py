@@ -1,9 +1,10 @@
 """The runtime seam: what the engine asks of a container backend, and nothing more.
 
 The engine never asks *which* backend it holds; it asks :meth:`Runtime.capabilities` and passes a
-backend-neutral :class:`ContainerSpec`. ``runtime/linux`` (crun/runc + conmon) and, later,
-``runtime/apple`` (Apple's ``container`` CLI) implement :class:`Runtime`. A test double needs no
-base class (it is a ``Protocol``).
+backend-neutral :class:`ContainerSpec`. ``runtime/linux`` (crun/runc + conmon) implements
+:class:`Runtime`; ``runtime/apple`` does not, because Apple's apiserver owns the containers: that
+backend plugs in at the command table (docs/DECISIONS.md #17). A test double needs no base class
+(it is a ``Protocol``).
 
 Records here are plain, complete and serialisable (``to_json``/``from_json``) so the engine can
 store them and later export them (e.g. as Kubernetes objects) without re-deriving them from flags.
