@@ -334,8 +334,8 @@ class PlatformBuild:
         ins.check_flags(("mount", "network", "security"))
         if ins.flag("security") not in (None, "sandbox"):
             raise NotSupported("RUN --security=insecure", "builds run unprivileged")
-        network = ins.flag("network") or self.opts.network
-        if network not in ("host", "none", "default"):
+        network = ins.flag("network") or "default"
+        if network not in ("host", "none", "default"):  # BuildKit's RUN --network accepts these three
             raise DockerfileError(f"unsupported network mode {network!r} for RUN", line=ins.line)
         if network == "default":
             network = self.opts.network

@@ -57,6 +57,7 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
     platforms = seen
     if opts.push and not tags:
         raise InvalidArgument("--push needs at least one tag (-t)")
+    _check_network(store, opts.network)
     try:
         with store.lock(shared=True):
             states = []
@@ -113,6 +114,21 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
         stream.write(result.image_id + "\n")
         stream.flush()
     return result
+
+
+def _check_network(store: Store, network: str) -> None:
+    """``--network``: default (the default bridge), host, none or an existing user network, checked
+    before any step runs (also when every step hits the cache, as a typo should not pass unnoticed)."""
+    if network in ("default", "host", "none", "bridge"):
+        return
+    if network.startswith("container:"):
+        from mocker.errors import NotSupported
+
+        raise NotSupported("--network container:<id>", "RUN steps join the default bridge, host, none or a "
+                                                         "user-defined network")
+    from mocker.engine.networks import get
+
+    get(store, network)  # NetworkNotFound: "network NAME not found"
 
 
 _PROXY = frozenset(("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
