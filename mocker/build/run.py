@@ -111,9 +111,8 @@ def run_container(store: Store, state: ImageState, req: RunRequest, *, output: C
                   started: Callable[[str], None]) -> tuple[int, tuple[dict[str, Any], str] | None]:
     """Run ``req`` on top of ``state``; (exit code, new layer or None)."""
     from mocker.engine import container_create, containers
-    from mocker.engine.types.containers import ContainerCreateOptions, HealthCheck, NetworkAttachment
-
     from mocker.engine.names import random_name
+    from mocker.engine.types.containers import ContainerCreateOptions, HealthCheck, NetworkAttachment
 
     # A name known before create: if Ctrl-C lands after the row (and its address lease) is stored but
     # before create returns, the ``finally`` below still finds and removes it.

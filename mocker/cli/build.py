@@ -117,8 +117,6 @@ def _labels(values: list[str]) -> dict[str, str]:
 
 
 def _secrets(ctx: Context, values: list[str], temp: list[str]) -> dict[str, str]:
-    import tempfile
-
     out: dict[str, str] = {}
     for item in values:
         fields = dict(part.partition("=")[::2] for part in item.split(","))
@@ -141,6 +139,8 @@ def _secrets(ctx: Context, values: list[str], temp: list[str]) -> dict[str, str]
             if env:
                 raise InvalidArgument(f"secret {sid}: environment variable {env} is not set")
             raise InvalidArgument(f"secret {sid}: no src given and no environment variable {sid}")
+        import tempfile
+
         fd, path = tempfile.mkstemp(prefix="mocker-secret-")
         with os.fdopen(fd, "w") as f:
             f.write(os.environ[name])
