@@ -201,14 +201,25 @@ def normalize(p: Platform) -> Platform:
     )
 
 
+class _Host:
+    """``platform.machine()`` without importing ``platform`` (it compiles ~9 regexes, on the path of
+    every build): on POSIX both read ``uname``. An object, so tests can pin the machine."""
+
+    @staticmethod
+    def machine() -> str:
+        return os.uname().machine
+
+
+_host = _Host()
+
+
 def host_platform(machine: str | None = None) -> Platform:
     """The platform this host runs natively, from ``platform.machine()`` (or ``machine``).
 
     Always a Linux platform: that is what mocker runs, also on macOS. arm hosts carry their variant
     (``aarch64`` → ``arm64/v8``, ``armv7l`` → ``arm/v7``), as containerd's ``DefaultSpec`` does.
     """
-    # os.uname() is what platform.machine() reads on POSIX, without that module's import (~9 regexes)
-    name = (machine if machine is not None else os.uname().machine).lower()
+    name = (machine if machine is not None else _host.machine()).lower()
     if name in ("x86_64", "x86-64", "amd64", "x64"):
         return Platform(DEFAULT_OS, "amd64")
     if name in ("aarch64", "arm64", "armv8b"):
