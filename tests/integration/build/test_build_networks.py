@@ -65,8 +65,10 @@ def test_default_bridge_and_host_gateway(mocker, context, mocker_root) -> None:
     bridge = _inspect(mocker, "bridge", "network")["IPAM"]["Config"][0]
     ctx = context({"Dockerfile": "FROM busybox\nARG SRV_IP\n"
                                  f"RUN {FETCH.format(host='$SRV_IP', out='/by-ip')}\n"
-                                 "RUN ip -o -4 addr show eth0 | awk '{print $4}' > /addr && grep gw /etc/hosts > /gw\n"
-                                 "RUN --network=host cat /proc/net/dev > /host-dev\n"})
+                                 "RUN ip -o -4 addr show eth0 | awk '{print $4}' > /addr && "
+                                 "grep -w gw /etc/hosts > /gw\n"
+                                 "RUN --network=host cat /proc/net/dev > /host-dev && "
+                                 "grep -w gw /etc/hosts > /host-gw\n"})
     mocker("build", "--add-host", "gw:host-gateway", "--build-arg", f"SRV_IP={ip}", "-t", "bridged", str(ctx))
     show = mocker("run", "--rm", "--network", "none", "bridged", "cat", "/by-ip", "/addr", "/gw").stdout
     assert "hello from srv" in show
@@ -77,6 +79,8 @@ def test_default_bridge_and_host_gateway(mocker, context, mocker_root) -> None:
     host_dev = mocker("run", "--rm", "--network", "none", "bridged", "cat", "/host-dev").stdout
     bridge_if = _inspect(mocker, "bridge", "network")["Options"]["com.docker.network.bridge.name"]
     assert f"{bridge_if}:" in host_dev        # RUN --network=host saw the host's interfaces (the store's bridge)
+    host_gw = mocker("run", "--rm", "--network", "none", "bridged", "cat", "/host-gw").stdout
+    assert host_gw == f"{bridge['Gateway']}\tgw\n"  # host-gateway resolved on the host network too
     assert list(_inspect(mocker, "bridge", "network")["Containers"]) == [srv]
     assert _leftovers(mocker_root, {srv}) == []
     mocker("rm", "-f", "plain")
