@@ -3,8 +3,9 @@
 The container is an ordinary mocker container (crun/runc + conmon), created from the in-memory
 record of the step's image, with the build args in its environment, health checks off, the
 RUN's ``--mount``s as binds/tmpfs, and the build's network (the default bridge, a user network,
-``host`` or ``none``: the container's usual network set-up and teardown, leases included). It is removed (with its anonymous volumes) whatever happens:
-success, failure, or Ctrl-C, so a build never leaves containers behind.
+``host`` or ``none``: the container's usual network set-up and teardown, leases included). It is
+removed (with its anonymous volumes) whatever happens: success, failure, or Ctrl-C, so a build
+never leaves containers behind.
 
 ``--mount`` (BuildKit syntax): ``type=cache`` is a directory in the store kept between builds
 (``<root>/build/cache-mounts``), ``type=bind`` a read-only bind of a context or stage path,
