@@ -25,11 +25,11 @@ import json
 import platform as _host
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
 from mocker.errors import InvalidArgument
+from mocker.records import frozen, replace
 
 __all__ = [
     "DEFAULT_OS",
@@ -83,7 +83,7 @@ _LTSC2022 = 20348
 _COMPAT_LTSC_RELEASES = (_LTSC2022, 26100)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Platform:
     """An OCI platform; empty optional fields are ``None``/``()`` rather than ``""``."""
 
