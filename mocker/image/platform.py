@@ -22,7 +22,7 @@ platform also accepts what it can run natively, e.g. ``linux/amd64`` runs ``linu
 from __future__ import annotations
 
 import json
-import platform as _host
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -208,7 +208,7 @@ def host_platform(machine: str | None = None) -> Platform:
     Always a Linux platform: that is what mocker runs, also on macOS. arm hosts carry their variant
     (``aarch64`` → ``arm64/v8``, ``armv7l`` → ``arm/v7``), as containerd's ``DefaultSpec`` does.
     """
-    name = (machine if machine is not None else _host.machine()).lower()
+    name = (machine if machine is not None else os.uname().machine).lower()
     if name in ("x86_64", "x86-64", "amd64", "x64"):
         return Platform(DEFAULT_OS, "amd64")
     if name in ("aarch64", "arm64", "armv8b"):

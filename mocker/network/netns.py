@@ -9,7 +9,6 @@ by path. A file that is not a mount point (a crash between create and mount) is 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import subprocess
 
@@ -39,7 +38,7 @@ def remove(path: str) -> None:
         _unlink(path)
         return
     if os.path.ismount(path):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # the process's libc; find_library would fork ldconfig
         libc.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
         if libc.umount2(path.encode(), MNT_DETACH) != 0:
             err = ctypes.get_errno()

@@ -484,7 +484,15 @@ class LinuxRuntime:
             self._teardown(container_id, bundle, run)
             return
         with self._locked(container_id):
-            self._teardown(container_id, bundle, run)
+            if os.path.exists(run):
+                self._teardown(container_id, bundle, run)
+            else:
+                # Torn down already (the run dir goes last, after the runtime's delete and the
+                # unmount succeeded), e.g. by the cleanup of a `run --rm` just before its removal:
+                # a second `<runtime> delete` and cgroup sweep would only cost time.
+                from mocker.runtime.linux import rootfs
+
+                rootfs.unmount_rootfs(bundle)
         if remove_storage:
             import shutil
 
