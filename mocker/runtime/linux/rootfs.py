@@ -31,7 +31,8 @@ _OFF_OPTIONS = ("index", "redirect_dir", "metacopy")
 
 @cache
 def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)  # the process's libc; find_library would fork ldconfig
+    # The running interpreter's own libc: ctypes.util.find_library would run /sbin/ldconfig (~5 ms).
+    libc = ctypes.CDLL(None, use_errno=True)
     libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
     libc.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
     return libc
