@@ -47,7 +47,7 @@ class Record:
 # ---- frozen: ``@dataclass(frozen=True, slots=True[, kw_only=True])`` without ``dataclasses`` ----------
 #
 # ``mocker run`` imports ~30 record classes (engine/types, runtime/base, ...). As dataclasses they cost
-# ~1 ms each to define plus ~15 ms to import ``dataclasses``/``inspect`` (DECISIONS 25); ``frozen``
+# ~1 ms each to define plus ~15 ms to import ``dataclasses``/``inspect`` (DECISIONS 26); ``frozen``
 # builds the class in microseconds: one generic ``__init__`` reads the field list and defaults.
 
 if TYPE_CHECKING:

@@ -51,7 +51,7 @@ class NetworkCreateOptions:
 
 
 class NetworkPruneReport:
-    """Mutable (``prune`` appends to it); a plain class, not a dataclass (start-up path, DECISIONS 25)."""
+    """Mutable (``prune`` appends to it); a plain class, not a dataclass (start-up path, DECISIONS 26)."""
 
     __slots__ = ("deleted",)
 

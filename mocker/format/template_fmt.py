@@ -87,7 +87,7 @@ def _is_enum(v: Any) -> bool:
 
 def _is_dataclass(v: Any) -> bool:
     """``dataclasses.is_dataclass(v)`` without importing ``dataclasses`` (its own test, verbatim), or a
-    ``records.frozen`` class (a dataclass in all but implementation, DECISIONS 25)."""
+    ``records.frozen`` class (a dataclass in all but implementation, DECISIONS 26)."""
     cls = v if isinstance(v, type) else type(v)
     return hasattr(cls, "__dataclass_fields__") or hasattr(cls, "__frozen_record__")
 

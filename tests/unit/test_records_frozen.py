@@ -1,4 +1,4 @@
-"""``records.frozen``: what callers relied on from frozen dataclasses still holds (DECISIONS 25)."""
+"""``records.frozen``: what callers relied on from frozen dataclasses still holds (DECISIONS 26)."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ def test_sweeps_a_running_container_whose_record_a_killed_rm_dropped(mocker, moc
 
 
 def test_run_rm_leaves_nothing_and_prune_empties_an_unfinished_trash(mocker, mocker_root: Path):
-    # `run --rm` renames the container's files away and a detached rm deletes them (DECISIONS 26):
+    # `run --rm` renames the container's files away and a detached rm deletes them (DECISIONS 27):
     # the directory is gone on return, the trash empties, and prune sweeps what a killed rm left.
     cid_file = mocker_root.parent / "cid"
     mocker("run", "--rm", "--cidfile", str(cid_file), "busybox", "sh", "-c", "echo x > /written")
