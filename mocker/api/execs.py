@@ -115,9 +115,8 @@ def create(req: Request) -> None:
 
 
 def start(req: Request) -> None:
-    from dataclasses import replace
-
     from mocker.api.container_streams import socket_writer
+    from mocker.records import replace
     from mocker.runtime.linux import attach as term
 
     body = req.json()

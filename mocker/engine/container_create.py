@@ -8,7 +8,6 @@ raise ``NotSupported`` here, in one place, before anything is written.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from typing import Any
@@ -288,7 +287,9 @@ def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid:
 
 
 def _jsonable(opts: ContainerCreateOptions) -> dict[str, Any]:
-    return dataclasses.asdict(opts)
+    from mocker.records import asdict
+
+    return asdict(opts)
 
 
 def spec_from_record(rec: ContainerRecord) -> ContainerSpec:

@@ -11,12 +11,11 @@ process exits.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mocker.errors import Conflict, InvalidArgument, MockerError
+from mocker.records import asdict, field, fields, frozen, replace
 from mocker.runtime.base import Resources
 
 if TYPE_CHECKING:
@@ -25,11 +24,11 @@ if TYPE_CHECKING:
     from mocker.store.store import Store
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class ContainerUpdateOptions:
     """``docker update`` / ``POST /containers/{id}/update``: None (or 0) leaves a value as it is."""
 
-    resources: Resources = dataclasses.field(default_factory=Resources)
+    resources: Resources = field(default_factory=Resources)
     restart: RestartPolicy | None = None
 
     @property
@@ -60,7 +59,7 @@ def update(store: Store, name_or_id: str, opts: ContainerUpdateOptions) -> list[
         if merged != current:
             _apply(store, rec, merged)
         config = dict(rec.config)
-        res = dataclasses.asdict(merged)
+        res = asdict(merged)
         config["spec"] = dict(config["spec"], resources=res)
         options = dict(config.get("options") or {}, resources=res)
         if restart is not None:
@@ -74,7 +73,7 @@ def update(store: Store, name_or_id: str, opts: ContainerUpdateOptions) -> list[
 
 def _resources_of(rec: ContainerRecord) -> Resources:
     data = dict((rec.config.get("spec") or {}).get("resources") or {})
-    return Resources(**{f.name: data[f.name] for f in dataclasses.fields(Resources) if f.name in data})
+    return Resources(**{f: data[f] for f in fields(Resources) if f in data})
 
 
 def _check_request(opts: ContainerUpdateOptions) -> None:
@@ -83,7 +82,7 @@ def _check_request(opts: ContainerUpdateOptions) -> None:
 
     r = opts.resources
     if r.memory is None and r.memory_swap:
-        r = dataclasses.replace(r, memory_swap=None)
+        r = replace(r, memory_swap=None)
     check_resources(r)
     if opts.resources.cpu_shares is not None and opts.resources.cpu_shares < 0:
         raise InvalidArgument(f"invalid CPU shares ({opts.resources.cpu_shares}): value must be a positive integer")
@@ -160,7 +159,7 @@ def merge_resources(cur: Resources, new: Resources, *, swap_limit: bool = True) 
             changes[name] = value
     if new.pids_limit is not None:
         changes["pids_limit"] = new.pids_limit
-    merged = dataclasses.replace(cur, **changes)
+    merged = replace(cur, **changes)
     if merged.memory and merged.memory_reservation and merged.memory < merged.memory_reservation:
         raise Conflict("Minimum memory limit can not be less than memory reservation limit, see usage")
     if merged.memory and merged.memory_swap and 0 < merged.memory_swap < merged.memory:
@@ -187,7 +186,7 @@ def _apply(store: Store, rec: ContainerRecord, resources: Resources) -> None:
     from mocker.engine.container_create import spec_from_record
 
     rt = _runtime(store, rec)
-    spec = dataclasses.replace(spec_from_record(rec), resources=resources)
+    spec = replace(spec_from_record(rec), resources=resources)
     try:
         rt.update(spec, live=rec.status in ("running", "paused"))
     except MockerError as e:

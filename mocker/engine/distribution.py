@@ -8,11 +8,11 @@ no blob under a wrong name, and simply running it again resumes with what is alr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from mocker.engine.images import find_image, find_index, get_image, register_image
 from mocker.errors import ImageNotFound, InvalidReference
+from mocker.records import frozen
 from mocker.store import images as db
 from mocker.store.db import transaction
 from mocker.store.store import Store
@@ -20,7 +20,7 @@ from mocker.store.store import Store
 Progress = Callable[[Any], None]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PullResult:
     reference: str           # full normalised name, e.g. docker.io/library/busybox:latest
     familiar: str            # busybox:latest
@@ -85,7 +85,7 @@ def _pull_one(store: Store, client: Any, ref: Any, platform: str | None, progres
                       updated=before is None or before.id != rec.id)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PushResult:
     tag: str | None
     digest: str

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from mocker.errors import Conflict, ImageNotFound, InvalidReference
@@ -23,6 +22,7 @@ from mocker.image.manifest import (
     media_type_of,
     parse_json,
 )
+from mocker.records import frozen
 from mocker.store import images as db
 from mocker.store.db import transaction
 from mocker.store.images import ImageRecord, IndexRecord
@@ -31,7 +31,7 @@ from mocker.store.store import Store
 _HEX_RE = re.compile(r"^(sha256:)?([a-f0-9]{1,64})$")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LoadedImage:
     record: ImageRecord
     manifest: dict[str, Any]

@@ -46,10 +46,25 @@ def sweep(store: Store) -> list[str]:
     for name in _lock_ids(store):
         if name not in known:
             _drop_locks(store, name)    # empty files: removed, not worth a line
+    _empty_trash(store)     # removed containers' files a background rm did not finish (no line)
     from mocker.engine.build import sweep_leftovers
 
     removed += sweep_leftovers(store)
     return removed
+
+
+def _empty_trash(store: Store) -> None:
+    import shutil
+
+    from mocker.runtime.linux.runtime import TRASH
+
+    trash = store.paths.containers / TRASH
+    try:
+        names = os.listdir(trash)
+    except FileNotFoundError:
+        return
+    for name in names:
+        shutil.rmtree(trash / name, ignore_errors=True)
 
 
 def _ids_in(path: os.PathLike[str]) -> set[str]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from mocker.errors import Conflict, InvalidArgument, MockerError, NetworkNotFound, NotSupported
+from mocker.records import field, frozen
 from mocker.store import networks as ndb
 from mocker.store.db import transaction
 from mocker.store.networks import NetworkRecord
@@ -30,7 +30,7 @@ LIST_FILTERS = frozenset({"driver", "id", "label", "name", "scope", "type", "dan
 PRUNE_FILTERS = frozenset({"label", "label!", "until"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class NetworkCreateOptions:
     """``network create`` / ``POST /networks/create``."""
 
@@ -50,9 +50,19 @@ class NetworkCreateOptions:
     check_duplicate: bool = True
 
 
-@dataclass(slots=True)
 class NetworkPruneReport:
-    deleted: list[str] = field(default_factory=list)
+    """Mutable (``prune`` appends to it); a plain class, not a dataclass (start-up path, DECISIONS 27)."""
+
+    __slots__ = ("deleted",)
+
+    def __init__(self, deleted: list[str] | None = None) -> None:
+        self.deleted = [] if deleted is None else deleted
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NetworkPruneReport) and other.deleted == self.deleted
+
+    def __repr__(self) -> str:
+        return f"NetworkPruneReport(deleted={self.deleted!r})"
 
 
 def _new_id() -> str:

@@ -86,12 +86,16 @@ def _is_enum(v: Any) -> bool:
 
 
 def _is_dataclass(v: Any) -> bool:
-    """``dataclasses.is_dataclass(v)`` without importing ``dataclasses`` (its own test, verbatim)."""
-    return hasattr(v if isinstance(v, type) else type(v), "__dataclass_fields__")
+    """``dataclasses.is_dataclass(v)`` without importing ``dataclasses`` (its own test, verbatim), or a
+    ``records.frozen`` class (a dataclass in all but implementation, DECISIONS 27)."""
+    cls = v if isinstance(v, type) else type(v)
+    return hasattr(cls, "__dataclass_fields__") or hasattr(cls, "__frozen_record__")
 
 
 def _dataclass_fields(v: Any) -> list[tuple[str, Any]]:
     """A dataclass instance's fields and values, in order (Go's struct fields)."""
+    if hasattr(type(v), "__frozen_record__"):
+        return [(f, getattr(v, f)) for f in type(v).__slots__]
     import dataclasses  # already loaded: ``v`` is an instance of a dataclass
 
     return [(f.name, getattr(v, f.name)) for f in dataclasses.fields(v)]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mocker.errors import InvalidArgument
+from mocker.records import frozen
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -34,7 +34,7 @@ INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 REF_NAME = "org.opencontainers.image.ref.name"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Descriptor:
     media_type: str
     digest: str

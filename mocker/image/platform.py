@@ -25,10 +25,10 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 from mocker.errors import InvalidArgument
+from mocker.records import frozen, replace
 
 __all__ = [
     "DEFAULT_OS",
@@ -82,7 +82,7 @@ _LTSC2022 = 20348
 _COMPAT_LTSC_RELEASES = (_LTSC2022, 26100)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Platform:
     """An OCI platform; empty optional fields are ``None``/``()`` rather than ``""``."""
 
@@ -201,16 +201,9 @@ def normalize(p: Platform) -> Platform:
     )
 
 
-class _Host:
-    """``platform.machine()`` without importing ``platform`` (it compiles ~9 regexes, on the path of
-    every build): on POSIX both read ``uname``. An object, so tests can pin the machine."""
-
-    @staticmethod
-    def machine() -> str:
-        return os.uname().machine
-
-
-_host = _Host()
+def _machine() -> str:
+    """``platform.machine()`` without importing ``platform`` (its regexes cost ~5 ms per ``run``)."""
+    return os.uname().machine
 
 
 def host_platform(machine: str | None = None) -> Platform:
@@ -219,7 +212,7 @@ def host_platform(machine: str | None = None) -> Platform:
     Always a Linux platform: that is what mocker runs, also on macOS. arm hosts carry their variant
     (``aarch64`` → ``arm64/v8``, ``armv7l`` → ``arm/v7``), as containerd's ``DefaultSpec`` does.
     """
-    name = (machine if machine is not None else _host.machine()).lower()
+    name = (machine if machine is not None else _machine()).lower()
     if name in ("x86_64", "x86-64", "amd64", "x64"):
         return Platform(DEFAULT_OS, "amd64")
     if name in ("aarch64", "arm64", "armv8b"):

@@ -13,9 +13,10 @@ store them and later export them (e.g. as Kubernetes objects) without re-derivin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+
+from mocker.records import asdict, field, frozen
 
 if TYPE_CHECKING:
     from mocker.runtime.stats import Sample
@@ -33,7 +34,7 @@ class Status(StrEnum):
     DEAD = "dead"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class Mount:
     """One mount in the container. ``type``: bind, volume (a bind of the volume's _data), tmpfs."""
 
@@ -46,7 +47,7 @@ class Mount:
     propagation: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class Resources:
     """Limits; None means "not set" (no limit), never 0."""
 
@@ -63,21 +64,21 @@ class Resources:
     shm_size: int | None = None         # bytes for /dev/shm
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class Ulimit:
     name: str                           # "nofile", "nproc", ... (Docker's names)
     soft: int
     hard: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class Device:
     path_on_host: str
     path_in_container: str
     permissions: str = "rwm"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class Security:
     privileged: bool = False
     cap_add: tuple[str, ...] = ()       # "NET_ADMIN" (no CAP_ prefix), or "ALL"
@@ -90,7 +91,7 @@ class Security:
     apparmor_profile: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class ContainerSpec:
     """Everything a backend needs to create one container, resolved from image config + options."""
 
@@ -129,7 +130,7 @@ class ContainerSpec:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class ExecSpec:
     args: tuple[str, ...]
     env: tuple[str, ...] = ()
@@ -141,7 +142,7 @@ class ExecSpec:
     detach: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class RuntimeState:
     """What the runtime and the supervisor say, right now. The engine reconciles its records with it."""
 
@@ -155,7 +156,7 @@ class RuntimeState:
     supervised: bool = True     # False: no supervisor is left to run the exit command (killed conmon, reboot)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class Capabilities:
     """What this backend can do; the engine turns a missing capability into ``NotSupported``."""
 
@@ -176,7 +177,7 @@ OutputSink = BinaryIO | int | Callable[[bytes], object] | None
 """Where a container's output goes: a file descriptor, a binary stream, a callable, or nowhere."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class AttachResult:
     detached: bool = False        # the user typed the detach keys (the container keeps running)
     stdin_closed: bool = False    # our stdin reached EOF, so the container's stdin was closed

@@ -18,10 +18,10 @@ import ipaddress
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 from typing import Literal
 
 from mocker.errors import InvalidArgument, NotSupported
+from mocker.records import field, frozen
 from mocker.runtime.base import Device, Resources, Security, Ulimit
 
 PullPolicy = Literal["always", "missing", "never"]
@@ -33,7 +33,7 @@ MIN_DURATION = 1_000_000                # containertypes.MinimumDuration (1ms) i
 _NAME = re.compile(r"/?[a-zA-Z0-9][a-zA-Z0-9_.-]+")   # daemon/names.go validContainerNamePattern
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class RestartPolicy:
     """``--restart``; Docker's default is ``no`` (``""`` is accepted for old API clients)."""
 
@@ -45,7 +45,7 @@ class RestartPolicy:
         return self.name in ("no", "")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class VolumeSpec:
     """One ``-v`` value as moby's Linux parser reads it (``ParseMountRaw``).
 
@@ -98,7 +98,7 @@ class VolumeSpec:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class MountSpec:
     """One ``--mount`` value (Docker's ``mount.Mount``); only types mocker can provide exist here."""
 
@@ -117,7 +117,7 @@ class MountSpec:
     tmpfs_mode: int | None = None       # permission bits, e.g. 0o1777
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class HealthCheck:
     """``--health-*``; durations in nanoseconds (0 = inherit/default), as the Engine API has them.
 
@@ -132,7 +132,7 @@ class HealthCheck:
     retries: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class NetworkAttachment:
     """One ``--network`` (``name=...,alias=...`` or a bare name); the first one also carries
     ``--network-alias``, ``--ip``, ``--ip6`` and ``--mac-address``, as Docker does."""
@@ -146,7 +146,7 @@ class NetworkAttachment:
     gw_priority: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class ContainerCreateOptions:
     """Everything ``run``/``create`` can set. Defaults are Docker's defaults."""
 

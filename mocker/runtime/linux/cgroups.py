@@ -33,10 +33,10 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 
 from mocker.errors import OCIRuntimeError
+from mocker.records import frozen
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 # One lock for the whole machine: cgroup trees are shared by every store.
@@ -118,7 +118,7 @@ def fix_hybrid_trap(root: str = CGROUP_ROOT) -> tuple[str, ...]:
 # ---- per-container files -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CgroupPaths:
     """Directories of one process's cgroups that mocker reads (absolute paths, "" if none)."""
 

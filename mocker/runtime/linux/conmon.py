@@ -24,10 +24,10 @@ import socket
 import subprocess
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mocker.errors import OCIRuntimeError
+from mocker.records import frozen
 from mocker.runtime.base import ExecSpec
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 HANDSHAKE_TIMEOUT = 60.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class ConmonOptions:
     """One conmon invocation. ``bundle`` holds config.json for a container (it also gets conmon's
     ``attach`` socket and ``ctl``/``winsz`` fifos); for an exec it is the session's own directory."""

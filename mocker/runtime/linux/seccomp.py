@@ -20,7 +20,6 @@ from __future__ import annotations
 import errno as errno_names
 import json
 import os
-import platform
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -70,7 +69,7 @@ _KERNEL_RE = re.compile(r"^(\d+)\.(\d+)")
 
 def native_arch(machine: str | None = None) -> str:
     """libseccomp's name for ``machine`` (``uname -m``, GOARCH or Debian spelling); host if None."""
-    machine = machine or platform.machine()
+    machine = machine or os.uname().machine
     return _NATIVE_ARCH.get(machine, machine)
 
 

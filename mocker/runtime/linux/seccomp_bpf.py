@@ -16,7 +16,6 @@ import ctypes
 import hashlib
 import json
 import os
-import tempfile
 from typing import Any
 
 ANNOTATION = "run.oci.seccomp_bpf_data"
@@ -96,6 +95,8 @@ def compile_bpf(section: dict[str, Any]) -> bytes | None:
                     continue  # unknown to this libseccomp: crun ignores it the same way
                 if lib.seccomp_rule_add_array(ctx, action, nr, len(args), cmps) < 0:
                     return None
+        import tempfile  # only on a cache miss (start-up path otherwise)
+
         with tempfile.TemporaryFile() as f:
             if lib.seccomp_export_bpf(ctx, f.fileno()) < 0:
                 return None
@@ -120,6 +121,8 @@ def annotation_for(section: dict[str, Any], cache_dir: str) -> str | None:
         return None
     if not program:
         return None
+    import tempfile
+
     os.makedirs(cache_dir, mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir)
     with os.fdopen(fd, "wb") as f:

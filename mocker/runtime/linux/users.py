@@ -23,9 +23,9 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from mocker.errors import InvalidArgument
+from mocker.records import frozen
 
 __all__ = ["ExecUser", "read_file_in_root", "resolve_user"]
 
@@ -38,21 +38,21 @@ _RANGE_ERROR = f"uids and gids must be in range {MIN_ID}-{MAX_ID}"
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ExecUser:
     uid: int
     gid: int
     additional_gids: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _PasswdEntry:
     name: str
     uid: int
     gid: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _GroupEntry:
     name: str
     gid: int

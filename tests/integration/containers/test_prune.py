@@ -96,6 +96,22 @@ def test_sweeps_a_running_container_whose_record_a_killed_rm_dropped(mocker, moc
     assert not any(p.name == cid for p in Path("/sys/fs/cgroup").glob("*/mocker/*"))
 
 
+def test_run_rm_leaves_nothing_and_prune_empties_an_unfinished_trash(mocker, mocker_root: Path):
+    # `run --rm` renames the container's files away and a detached rm deletes them (DECISIONS 28):
+    # the directory is gone on return, the trash empties, and prune sweeps what a killed rm left.
+    cid_file = mocker_root.parent / "cid"
+    mocker("run", "--rm", "--cidfile", str(cid_file), "busybox", "sh", "-c", "echo x > /written")
+    cid = cid_file.read_text()
+    assert not (mocker_root / "containers" / cid).exists()
+    assert mocker("ps", "-aq").stdout == ""
+    trash = mocker_root / "containers" / ".trash"
+    wait_for(lambda: not trash.exists() or not any(trash.iterdir()))
+    (trash / f"{cid}-1-2" / "upper" / "etc").mkdir(parents=True)      # what a killed rm leaves
+    (trash / f"{cid}-1-2" / "upper" / "etc" / "hosts").write_text("x")
+    mocker("system", "prune", "-f")
+    assert not any(trash.iterdir())
+
+
 def test_reading_state_cleans_up_after_a_container_whose_supervisor_was_killed(mocker, mocker_root: Path):
     # Killing conmon means no exit command: the next read (ps) notices and runs the cleanup, so the
     # rootfs is unmounted and --rm applies, as Docker's daemon does when it finds a dead container.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
@@ -23,6 +22,7 @@ from mocker.engine.types.containers import (
     validate_create_options,
 )
 from mocker.errors import InvalidArgument, NotSupported
+from mocker.records import replace
 from mocker.runtime.base import Resources
 
 MiB = 1 << 20
@@ -34,12 +34,12 @@ def opts(**kw) -> ContainerCreateOptions:
 
 def test_options_are_frozen_slotted_and_keyword_only():
     o = opts()
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         o.image = "x"  # type: ignore[misc]
     assert not hasattr(o, "__dict__")
     with pytest.raises(TypeError):
         ContainerCreateOptions("img")  # type: ignore[call-arg]
-    assert dataclasses.replace(o, name="web").name == "web"
+    assert replace(o, name="web").name == "web"
 
 
 def test_option_properties():

@@ -26,7 +26,7 @@ from mocker.image.platform import (
 @pytest.fixture(autouse=True)
 def _amd64_host(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bare OS names ("linux") take the host's architecture: pin it."""
-    monkeypatch.setattr(plat._host, "machine", lambda: "x86_64")
+    monkeypatch.setattr(plat, "_machine", lambda: "x86_64")
 
 
 P = Platform
@@ -173,13 +173,13 @@ def test_host_platform(machine: str, expected: Platform) -> None:
 
 
 def test_host_platform_reads_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plat._host, "machine", lambda: "aarch64")
+    monkeypatch.setattr(plat, "_machine", lambda: "aarch64")
     assert host_platform() == P("linux", "arm64", "v8")
     # containerd: a bare OS takes the host arch, with a variant only for 32-bit arm.
     assert parse_platform("linux") == P("linux", "arm64")
-    monkeypatch.setattr(plat._host, "machine", lambda: "armv6l")
+    monkeypatch.setattr(plat, "_machine", lambda: "armv6l")
     assert parse_platform("linux") == P("linux", "arm", "v6")
-    monkeypatch.setattr(plat._host, "machine", lambda: "armv7l")
+    monkeypatch.setattr(plat, "_machine", lambda: "armv7l")
     assert parse_platform("linux") == P("linux", "arm")
 
 
