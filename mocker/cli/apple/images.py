@@ -247,3 +247,17 @@ def prune(ctx: Context, p: Parsed) -> int:
         ctx.out("")
     ctx.out("Total reclaimed space: unknown (the apple backend does not report sizes)")
     return 0
+
+
+def handing_over(handler: Any) -> Any:
+    """``manifest create``/``add`` on the apple backend: images only Apple's store holds are saved
+    into mocker's store first (engine/apple/handover.py), then the Linux handler runs unchanged."""
+
+    def run(ctx: Context, p: Parsed) -> int:
+        from mocker.engine.apple.handover import to_mocker
+
+        to_mocker(container_cli(), ctx.store(), p.args[1:])
+        result: int = handler(ctx, p)
+        return result
+
+    return run
