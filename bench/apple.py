@@ -36,7 +36,8 @@ def main() -> None:
     exe.chmod(0o755)
     (tmp / "config").mkdir()
     env = {**os.environ, "MOCKER_BACKEND": "apple", "MOCKER_CONTAINER_CLI": str(exe),
-           "FAKE_CONTAINER_STATE": str(tmp / "state"), "MOCKER_CONFIG": str(tmp / "config")}
+           "FAKE_CONTAINER_STATE": str(tmp / "state"), "MOCKER_CONFIG": str(tmp / "config"),
+           "MOCKER_ROOT": str(tmp / "root"), "XDG_CACHE_HOME": str(tmp / "cache")}
     log = tmp / "state" / "argv.jsonl"
 
     def run(argv: list[str]) -> tuple[float, int, str]:

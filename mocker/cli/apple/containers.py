@@ -131,6 +131,8 @@ def ps(ctx: Context, p: Parsed) -> int:
 
 def _ps_filters(items: list[str]) -> dict[str, list[str]]:
     """Docker's ``ps --filter`` keys the runtime can answer (``exited=`` needs exit codes: refused)."""
+    if not items:
+        return {}       # container_filters pulls in the Linux store (sqlite3): only when filtering
     from mocker.engine.container_filters import PS_KEYS, STATUSES
     from mocker.errors import InvalidArgument
     from mocker.runtime.apple.support import refuse

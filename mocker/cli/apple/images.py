@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from mocker.cli.apple.common import container_cli, sink
 from mocker.cli.command import Command, Context
 from mocker.cli.flags import Flag, Parsed
 from mocker.engine.apple import images as engine
 from mocker.errors import MockerError, NotFound
 from mocker.runtime.apple.support import flag_name, refuse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _refuse(p: Parsed, table: dict[str, str]) -> None:

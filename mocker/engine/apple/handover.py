@@ -18,18 +18,17 @@ Nothing else is copied, synced or deleted: the two stores stay independent.
 
 from __future__ import annotations
 
-import json
 import os
-import tarfile
-import tempfile
-from collections.abc import Sequence
-from typing import IO
 
 from mocker.errors import ImageNotFound, MockerError
-from mocker.runtime.apple.cli import ContainerCLI
 
+# On every run/create: json, tarfile and tempfile are imported only when an image is handed over.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import IO
+
+    from mocker.runtime.apple.cli import ContainerCLI
     from mocker.store.store import Store
 
 
@@ -63,6 +62,8 @@ def to_apple(cli: ContainerCLI, ref: str, *, root: str | None) -> bool:
         return False              # Apple's copy wins
     except ImageNotFound:
         pass
+    import tempfile
+
     from mocker.engine.archive_save import save
 
     store.paths.tmp.mkdir(parents=True, exist_ok=True)
@@ -89,6 +90,8 @@ def to_mocker(cli: ContainerCLI, store: Store, refs: Sequence[str]) -> list[str]
             continue              # not local anywhere: the registry is asked, as on Linux
     if not wanted:
         return []
+    import tempfile
+
     from mocker.engine.archives import load_archive
 
     store.paths.tmp.mkdir(parents=True, exist_ok=True)
@@ -105,6 +108,8 @@ def to_mocker(cli: ContainerCLI, store: Store, refs: Sequence[str]) -> list[str]
 def unwrap_single_platform(src: IO[bytes], dst: IO[bytes]) -> None:
     """Copy an OCI layout tar, pointing each named ``index.json`` entry that is an index with exactly
     one platform present in the archive at that platform's manifest (names kept)."""
+    import tarfile
+
     members: list[tuple[tarfile.TarInfo, bytes]] = []
     blobs: dict[str, bytes] = {}
     try:
@@ -133,6 +138,8 @@ def _reader(data: bytes) -> IO[bytes]:
 
 
 def _unwrapped_index(data: bytes, blobs: dict[str, bytes]) -> bytes:
+    import json
+
     try:
         doc = json.loads(data)
         entries = doc.get("manifests") or []

@@ -7,12 +7,14 @@ the CLI's JSON (:mod:`mocker.runtime.apple.shapes`); image IDs are the index dig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from mocker.errors import Conflict, ImageNotFound, MockerError
 from mocker.runtime.apple.cli import ContainerCLI
 from mocker.runtime.apple.shapes import AppleImage, image_from_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 
 def _normalize(ref: str) -> str:
