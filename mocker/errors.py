@@ -78,6 +78,14 @@ class VolumeNotFound(NotFound):
         self.name = name
 
 
+class NetworkNotFound(NotFound):
+    """moby's wording: ``network NAME not found``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"network {name} not found")
+        self.name = name
+
+
 class Conflict(MockerError):
     http_status = 409
 

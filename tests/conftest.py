@@ -31,7 +31,7 @@ import struct
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ DEBS_DIR = Path(os.environ.get("MOCKER_TEST_CACHE", "/var/cache/mocker-test")) /
 BUSYBOX_APPLETS = (
     "sh", "ls", "cat", "echo", "true", "false", "uname", "sleep",
     "env", "id", "hostname", "pwd", "printf", "test", "mkdir", "rm", "touch", "head", "tail",
-    "grep", "wc", "cut", "sed", "stat", "kill", "ps", "date", "whoami", "nc", "nslookup", "httpd",
+    "grep", "wc", "cut", "sed", "stat", "kill", "ps", "date", "whoami", "nc", "nslookup", "httpd", "ip",
 )  # fmt: skip
 ROOTFS_MTIME = 1_700_000_000  # fixed, so two trees built from the same busybox tar the same
 
@@ -95,10 +95,34 @@ def auth_registry() -> AuthRegistry:
 
 
 @pytest.fixture
-def mocker_root(tmp_path: Path) -> Path:
+def mocker_root(tmp_path: Path) -> Iterator[Path]:
+    """A fresh store whose ``daemon.json`` gives it network ranges and bridge names of its own
+    (support/netpool.py); at the end, whatever networking its containers left is torn down."""
+    from support import netpool
+
     root = tmp_path / "root"
     root.mkdir()
-    return root
+    octet = netpool.lease(root)
+    try:
+        yield root
+    finally:
+        _teardown_store_networks(root)
+        netpool.release(octet)
+
+
+def _teardown_store_networks(root: Path) -> None:
+    """Kill what a test left running in ``root`` and tear its networks down (leftover veths,
+    iptables rules, aardvark-dns), so a failing test does not leak into the next ones."""
+    if not (root / "mocker.db").exists() or not (root / "run" / "networks").exists():
+        return
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MOCKER_", "DOCKER_"))}
+    env["MOCKER_ROOT"] = str(root)
+    exe = VENV_BIN / "mocker"
+    ids = subprocess.run([str(exe), "ps", "-aq", "--no-trunc"], env=env, capture_output=True, text=True,
+                         check=False, timeout=60).stdout.split()
+    if ids:
+        subprocess.run([str(exe), "rm", "-f", *ids], env=env, capture_output=True, check=False, timeout=120)
+    subprocess.run([str(exe), "network", "prune", "-f"], env=env, capture_output=True, check=False, timeout=60)
 
 
 def _host_arch() -> str:

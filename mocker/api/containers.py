@@ -56,7 +56,7 @@ def list_(req: Request) -> None:
         raise NotSupported("size=true", "container sizes are not computed yet")
     limit = req.q_int("limit", -1) or -1
     recs = list_filtered(req.store, req.filters(), all_=req.q_bool("all"), limit=limit)
-    req.send_json([summary(r) for r in recs])
+    req.send_json([summary(r, req.store) for r in recs])
 
 
 def inspect(req: Request) -> None:

@@ -11,10 +11,6 @@ if TYPE_CHECKING:
     from mocker.api.http import Request
 
 
-def networks(req: Request) -> None:
-    raise NotSupported(f"{req.method} {req.path}", "networks arrive with the networking milestone (issue #4)")
-
-
 def build(req: Request) -> None:
     raise NotSupported(f"{req.method} {req.path}", "image builds arrive with the build milestone (issue #5)")
 

@@ -27,6 +27,11 @@ COMMANDS: dict[str, str] = {
     "image load": "mocker.cli.archives:LOAD",
     "import": "mocker.cli.archives:IMPORT",
     "image import": "mocker.cli.archives:IMPORT",
+    # builds
+    "build": "mocker.cli.build:BUILD",
+    "image build": "mocker.cli.build:IMAGE_BUILD",
+    "builder build": "mocker.cli.build:BUILD",
+    "builder prune": "mocker.cli.build:BUILDER_PRUNE",
     # registries
     "pull": "mocker.cli.registry:PULL",
     "image pull": "mocker.cli.registry:PULL",
@@ -113,6 +118,16 @@ COMMANDS: dict[str, str] = {
     "manifest rm": "mocker.cli.manifest:RM",
     "manifest remove": "mocker.cli.manifest:REMOVE",
     "volume update": "mocker.cli.volumes:UPDATE",
+    # networks
+    "network create": "mocker.cli.networks:CREATE",
+    "network ls": "mocker.cli.networks:LS",
+    "network list": "mocker.cli.networks:LS",
+    "network inspect": "mocker.cli.networks:INSPECT",
+    "network rm": "mocker.cli.networks:RM",
+    "network remove": "mocker.cli.networks:RM",
+    "network prune": "mocker.cli.networks:PRUNE",
+    "network connect": "mocker.cli.networks:CONNECT",
+    "network disconnect": "mocker.cli.networks:DISCONNECT",
 }
 
 # Groups whose bare name lists their subcommands (``mocker image``).
@@ -147,6 +162,6 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "container", "network", "build", "builder", "compose", "events",
-    "system events", "image build",
+    "container", "compose", "events",
+    "system events",
 )

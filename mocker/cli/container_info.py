@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def _ps(ctx: Context, p: Parsed) -> int:
     from mocker.engine.container_filters import list_filtered, parse_filters
-    from mocker.engine.container_inspect import PS_HEADERS, ps_row
+    from mocker.engine.container_inspect import PS_HEADERS, network_columns, ps_row
 
     store = ctx.store()
     f = parse_filters(p.filter)
@@ -27,7 +27,8 @@ def _ps(ctx: Context, p: Parsed) -> int:
         recs = recs[:p.last]
     if p.size:
         raise MockerError("--size is not supported by mocker yet (container sizes)")
-    rows = [ps_row(r, no_trunc=p.no_trunc) for r in recs]
+    cols = network_columns(store) if recs else {}
+    rows = [ps_row(r, no_trunc=p.no_trunc, net=cols.get(r.id)) for r in recs]
     if p.quiet:
         for r in rows:
             ctx.out(r["ID"])
@@ -211,12 +212,23 @@ TOP = Command(name="top", usage="top CONTAINER [ps OPTIONS]", summary="Display t
 
 
 def _port(ctx: Context, p: Parsed) -> int:
-    from mocker.engine import containers
+    from mocker.engine import containers, network_attach
 
-    containers.get(ctx.store(), p.args[0])
+    store = ctx.store()
+    rec = containers.get(store, p.args[0])
+    bound = network_attach.published(store, rec)
     if len(p.args) > 1:
-        raise MockerError(f"No public port '{p.args[1]}' published for {p.args[0]}")
-    return 0  # mocker publishes no ports until the networking milestone: nothing to list
+        port, _, proto = p.args[1].partition("/")
+        proto = proto or "tcp"
+        hits = [b for b in bound if str(b[0]) == port and b[1] == proto]
+        if not hits:
+            raise MockerError(f"No public port '{port}/{proto}' published for {p.args[0]}")
+        for _, _, ip, hp in hits:
+            ctx.out(f"{ip}:{hp}")
+        return 0
+    for cp, proto, ip, hp in bound:
+        ctx.out(f"{cp}/{proto} -> {ip}:{hp}")
+    return 0
 
 
 PORT = Command(name="port", usage="port CONTAINER [PRIVATE_PORT[/PROTO]]",

@@ -63,6 +63,8 @@ def _create(ctx: Context, p: Parsed, command: str) -> tuple[Store, Any, Containe
         rec = create(store, opts, image)
     except MockerError as e:
         raise _as_125(e) from None
+    if opts.network_mode == "host" and (opts.publish or opts.publish_all):
+        ctx.err("WARNING: Published ports are discarded when using host network mode")   # as dockerd says
     return store, rec, opts
 
 

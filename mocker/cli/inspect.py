@@ -11,10 +11,11 @@ from mocker.errors import NotSupported
 def _inspect(ctx: Context, p: Parsed) -> int:
     from mocker.cli.container_info import inspect_containers
     from mocker.cli.images import inspect_images
+    from mocker.cli.networks import inspect_networks
     from mocker.cli.volumes import inspect_volumes
 
-    if p.type and p.type not in ("image", "container", "volume"):
-        raise NotSupported(f"--type {p.type}", "only containers, images and volumes exist in this version")
+    if p.type and p.type not in ("image", "container", "volume", "network"):
+        raise NotSupported(f"--type {p.type}", "only containers, images, volumes and networks exist in this version")
     docs: list[dict[str, object]] = []
     missing: list[str] = []
     for name in p.args:
@@ -25,6 +26,8 @@ def _inspect(ctx: Context, p: Parsed) -> int:
             found, _ = inspect_images(ctx, [name])
         if not found and p.type in (None, "volume"):
             found, _ = inspect_volumes(ctx, [name])
+        if not found and p.type in (None, "network"):
+            found, _ = inspect_networks(ctx, [name])
         if found:
             docs += found
         else:

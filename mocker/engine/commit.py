@@ -122,8 +122,13 @@ def _changed(low: os.stat_result, st: os.stat_result, fd: int, name: str, low_pa
 def list_changes(store: Store, rec: ContainerRecord) -> list[Change]:
     """The container's filesystem changes, as ``docker diff`` lists them."""
     layers = [str(p) for p in rec.config["spec"]["rootfs_layers"]]
+    return upper_changes(layers, str(store.paths.containers / rec.id / "upper"))
+
+
+def upper_changes(layers: list[str], upper: str) -> list[Change]:
+    """What the overlay upper dir ``upper`` changes on top of ``layers`` (base first); the builder's too."""
     try:
-        root = os.open(store.paths.containers / rec.id / "upper", _DIR)
+        root = os.open(upper, _DIR)
     except FileNotFoundError:
         return []  # never mounted: nothing changed
     found: dict[Parts, ChangeKind] = {}

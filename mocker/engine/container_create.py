@@ -22,23 +22,9 @@ from mocker.store.db import transaction
 from mocker.store.images import ImageRecord
 from mocker.store.store import Store
 
-NET_LATER = "networks other than none and host arrive with the networking milestone (issue #4)"
-
 
 def _unsupported(opts: ContainerCreateOptions) -> None:
-    """Every option the engine cannot honour yet errors here; nothing is silently dropped."""
-    mode = opts.network_mode
-    if mode not in ("default", "none", "host"):
-        raise NotSupported(f"--network {mode}", NET_LATER)
-    if opts.publish:
-        raise NotSupported("-p/--publish", "published ports need the networking milestone (issue #4)")
-    if opts.publish_all:
-        raise NotSupported("-P/--publish-all", "published ports need the networking milestone (issue #4)")
-    for n in opts.networks:
-        if n.aliases or n.ipv4_address or n.ipv6_address or n.mac_address or n.driver_opts:
-            raise NotSupported("--network-alias/--ip/--mac-address", NET_LATER)
-    if any(h.endswith(":host-gateway") for h in opts.extra_hosts):
-        raise NotSupported("--add-host ...:host-gateway", "there is no bridge gateway without networking (issue #4)")
+    """Every option the engine cannot honour errors here; nothing is silently dropped."""
     if opts.security.apparmor_profile not in (None, "unconfined"):
         raise NotSupported("--security-opt apparmor", "AppArmor profiles are not applied by mocker")
     for m in opts.mounts:
@@ -90,6 +76,10 @@ def _etc_files(store: Store, cid: str, hostname: str, opts: ContainerCreateOptio
              "ff00::\tip6-mcastprefix", "ff02::1\tip6-allnodes", "ff02::2\tip6-allrouters"]
     for h in opts.extra_hosts:
         name, _, ip = h.partition(":")
+        if ip == "host-gateway":
+            from mocker.engine.network_attach import host_gateway
+
+            ip = host_gateway(store)
         hosts.append(f"{ip}\t{name}")
     if opts.network_mode != "host":
         hosts.append(f"127.0.1.1\t{hostname}" if not opts.domainname else
@@ -197,7 +187,7 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
 
 
 def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid: str) -> ContainerRecord:
-    from mocker.engine import health
+    from mocker.engine import health, network_attach
     from mocker.engine.images import image_config
     from mocker.engine.names import random_name, validate_name
     from mocker.engine.types.containers import validate_create_options
@@ -221,10 +211,25 @@ def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid:
                               f"delete {opts.cidfile}")
     mounts, attach = _mounts(store, opts, cfg)
     security: Security = opts.security
-    mode = "host" if opts.network_mode == "host" else "none"
+    plan = network_attach.resolve(store, opts)
+    mode, netns = plan.mode, None
     etc = _etc_files(store, cid, hostname, opts)
     if mode == "host":  # the host's own files, as Docker does with --network host
         etc.update({"/etc/hosts": "/etc/hosts", "/etc/resolv.conf": "/etc/resolv.conf"})
+        if opts.extra_hosts:  # --add-host: the host's hosts file plus the entries, in a copy
+            try:
+                host_hosts = open("/etc/hosts").read()  # noqa: SIM115
+            except OSError:
+                host_hosts = ""
+            extra = "".join(f"{h.partition(':')[2]}\t{h.partition(':')[0]}\n" for h in opts.extra_hosts)
+            path = store.paths.containers / cid / "hosts"
+            path.write_text(host_hosts + ("" if not host_hosts or host_hosts.endswith("\n") else "\n") + extra)
+            etc["/etc/hosts"] = str(path)
+    elif plan.kind != "none":
+        netns = network_attach.netns_path(store, cid)
+        if plan.peer:   # container:<id> shares the other container's files too
+            peer_dir = store.paths.containers / plan.peer
+            etc = {f"/etc/{n}": str(peer_dir / n) for n in ("hostname", "hosts", "resolv.conf")}
     spec = ContainerSpec(
         id=cid, name=name or "", rootfs_layers=layers, args=tuple(args), env=tuple(env),
         workdir=opts.workdir or cfg.get("WorkingDir") or "/", user=opts.user if opts.user is not None else
@@ -233,7 +238,7 @@ def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid:
         resources=opts.resources,
         security=security, ulimits=opts.ulimits, devices=opts.devices, init=bool(opts.init),
         stop_signal=opts.stop_signal or cfg.get("StopSignal") or "SIGTERM", network_mode=mode,
-        etc_files=etc,
+        netns_path=netns, etc_files=etc,
         sysctls=dict(opts.sysctls), platform=f"{image.os}/{image.architecture}", labels=labels,
         log_driver="none" if opts.log_driver == "none" else "k8s-file",
         log_path=str(store.paths.containers / cid / "ctr.log"), log_size_max=opts.log_max_size,
@@ -265,12 +270,14 @@ def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid:
                     else:
                         volumes.ensure_named(store, a["name"])
                 cdb.insert(conn, record)
+                network_attach.attach_new(conn, record, plan)
                 for a in attach:
                     volumes.attach(conn, cid, a["name"], a["destination"])
             break
         except Exception:
             if name is not None or retry == 19:
                 raise
+    network_attach.write_etc(store, record, plan, opts)
     if opts.cidfile:
         with open(opts.cidfile, "x") as f:
             f.write(cid)

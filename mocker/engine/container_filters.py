@@ -68,13 +68,10 @@ def matches(store: Store, rec: ContainerRecord, f: dict[str, list[str]]) -> bool
         names |= {m.get("target") for m in spec.get("mounts") or []}
         if not any(v in names for v in f["volume"]):
             return False
-    if "network" in f and rec.config["spec"].get("network_mode", "none") not in f["network"]:
-        return False
-    if "publish" in f:
-        return False      # nothing is published until the networking milestone (issue #4)
-    if "expose" in f:
-        exposed = set((rec.config.get("options") or {}).get("expose") or [])
-        if not any(w in exposed or f"{w}/tcp" in exposed for w in f["expose"]):
+    if "network" in f or "publish" in f or "expose" in f:
+        from mocker.engine import network_attach
+
+        if not network_attach.ps_filter_match(store, rec, f):
             return False
     if "ancestor" in f:
         from mocker.engine.images import find_image
@@ -100,8 +97,9 @@ def list_filtered(store: Store, f: dict[str, list[str]], *, all_: bool = False, 
     return recs[:limit] if limit > 0 else recs
 
 
-def summary(rec: ContainerRecord) -> dict[str, Any]:
-    """One entry of ``GET /containers/json`` (Docker's ``container.Summary``)."""
+def summary(rec: ContainerRecord, store: Store | None = None) -> dict[str, Any]:
+    """One entry of ``GET /containers/json`` (Docker's ``container.Summary``); with ``store``, its
+    published ports and network addresses too."""
     from mocker.engine.container_inspect import status_text
 
     spec = rec.config["spec"]
@@ -114,11 +112,24 @@ def summary(rec: ContainerRecord) -> dict[str, Any]:
         if m["type"] == "volume":
             entry.update(Name=m.get("name", ""), Driver="local")
         mounts.append(entry)
+    ports: list[dict[str, Any]] = []
+    nets: dict[str, Any] = {mode: {"NetworkID": "", "EndpointID": "", "Gateway": "", "IPAddress": "",
+                                   "IPPrefixLen": 0, "MacAddress": ""}}
+    if store is not None:
+        from mocker.engine.container_inspect import network_settings
+
+        settings = network_settings(store, rec)
+        nets = settings["Networks"] or nets
+        for key, binds in settings["Ports"].items():
+            port, _, proto = key.partition("/")
+            if not binds:
+                ports.append({"PrivatePort": int(port), "Type": proto})
+            for b in binds or []:
+                ports.append({"IP": b["HostIp"], "PrivatePort": int(port), "PublicPort": int(b["HostPort"]),
+                              "Type": proto})
     return {
         "Id": rec.id, "Names": ["/" + rec.name], "Image": rec.image_name, "ImageID": rec.image_id,
-        "Command": " ".join(args), "Created": int(rec.created), "Ports": [], "Labels": dict(rec.labels),
+        "Command": " ".join(args), "Created": int(rec.created), "Ports": ports, "Labels": dict(rec.labels),
         "State": rec.status, "Status": status_text(rec), "HostConfig": {"NetworkMode": mode},
-        "NetworkSettings": {"Networks": {mode: {"NetworkID": "", "EndpointID": "", "Gateway": "", "IPAddress": "",
-                                                "IPPrefixLen": 0, "MacAddress": ""}}},
-        "Mounts": mounts,
+        "NetworkSettings": {"Networks": nets}, "Mounts": mounts,
     }

@@ -49,7 +49,26 @@ def _command(spec: dict[str, Any]) -> str:
     return " ".join(args)
 
 
-def ps_row(rec: ContainerRecord, *, no_trunc: bool = False) -> dict[str, Any]:
+def network_columns(store: Store) -> dict[str, tuple[str, str]]:
+    """(PORTS, NETWORKS) text per container id, for ``ps``: two queries for all rows."""
+    conn = store.db
+    nets: dict[str, list[str]] = {}
+    for cid, name in conn.execute("SELECT e.container_id, n.name FROM endpoints e JOIN networks n ON"
+                                  " n.id = e.network_id ORDER BY e.created, e.rowid"):
+        nets.setdefault(cid, []).append(name)
+    bound: dict[str, list[Any]] = {}
+    for row in conn.execute("SELECT * FROM port_bindings"):
+        bound.setdefault(row["container_id"], []).append(row)
+    out = {cid: ("", ",".join(names)) for cid, names in nets.items()}
+    if bound:
+        from mocker.network.ports import ps_text
+
+        for cid, rows in bound.items():
+            out[cid] = (ps_text((), rows), out.get(cid, ("", ""))[1])
+    return out
+
+
+def ps_row(rec: ContainerRecord, *, no_trunc: bool = False, net: tuple[str, str] | None = None) -> dict[str, Any]:
     from mocker.format.units import human_duration
 
     cmd = _command(rec.config["spec"])
@@ -62,15 +81,34 @@ def ps_row(rec: ContainerRecord, *, no_trunc: bool = False) -> dict[str, Any]:
         "Command": f'"{cmd}"',
         "CreatedAt": datetime.fromtimestamp(rec.created, UTC).strftime("%Y-%m-%d %H:%M:%S +0000 UTC"),
         "RunningFor": human_duration(time.time() - rec.created) + " ago",
-        "Ports": "",
+        "Ports": _ps_ports(rec, net[0] if net else ""),
         "State": rec.status,
         "Status": status_text(rec),
         "Size": "",
         "Names": rec.name,
         "Labels": ",".join(f"{k}={v}" for k, v in sorted(rec.labels.items())),
         "Mounts": ",".join(m.get("name") or m.get("source", "") for m in rec.config["spec"].get("mounts") or []),
-        "Networks": rec.config["spec"].get("network_mode", "none"),
+        "Networks": net[1] if net and net[1] else _mode_name(rec.config["spec"].get("network_mode", "none")),
     }
+
+
+def _mode_name(mode: str) -> str:
+    return "" if mode.startswith("container:") else mode
+
+
+def _ps_ports(rec: ContainerRecord, published: str) -> str:
+    """Published ports of a running container, then its exposed-only ports (as Docker's ps)."""
+    if rec.status not in ("running", "paused"):
+        return ""
+    opts = rec.config.get("options") or {}
+    exposed = [*(opts.get("expose") or []), *((rec.config.get("image_config") or {}).get("ExposedPorts") or {})]
+    if not exposed:
+        return published
+    from mocker.network.ports import ps_text
+
+    shown = {p.split("->")[-1] for p in published.split(", ") if p}
+    rest = ps_text([e for e in dict.fromkeys(exposed) if (e if "/" in e else e + "/tcp") not in shown], ())
+    return ", ".join(x for x in (published, rest) if x)
 
 
 PS_HEADERS = {
@@ -134,7 +172,8 @@ def container_json(store: Store, rec: ContainerRecord) -> dict[str, Any]:
             "ContainerIDFile": opts.get("cidfile") or "",
             "LogConfig": {"Type": opts.get("log_driver") or "json-file", "Config": opts.get("log_opts") or {}},
             "NetworkMode": spec.get("network_mode", "none"),
-            "PortBindings": {},
+            "PortBindings": _port_bindings(opts.get("publish") or ()),
+            "PublishAllPorts": bool(opts.get("publish_all")),
             "RestartPolicy": {"Name": restart.get("name", "no"),
                               "MaximumRetryCount": restart.get("maximum_retry_count", 0)},
             "AutoRemove": bool(opts.get("auto_remove")),
@@ -187,12 +226,56 @@ def container_json(store: Store, rec: ContainerRecord) -> dict[str, Any]:
             **({"Healthcheck": rec.config["healthcheck"]} if rec.config.get("healthcheck") else {}),
             **({"StopTimeout": opts["stop_timeout"]} if opts.get("stop_timeout") is not None else {}),
         },
-        "NetworkSettings": {
-            "Bridge": "", "SandboxID": "", "SandboxKey": "", "Ports": {}, "HairpinMode": False,
-            "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
-            "Networks": {spec.get("network_mode", "none"): {
-                "IPAMConfig": None, "Links": None, "Aliases": None, "MacAddress": "", "NetworkID": "",
-                "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
-                "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "DriverOpts": None, "DNSNames": None}},
-        },
+        "NetworkSettings": network_settings(store, rec),
     }
+
+
+def _port_bindings(publish: Any) -> dict[str, Any]:
+    if not publish:
+        return {}
+    from mocker.network.ports import port_bindings
+
+    return port_bindings(publish)
+
+
+def network_settings(store: Store, rec: ContainerRecord) -> dict[str, Any]:
+    """Docker's ``NetworkSettings``: addresses while the container runs, NetworkID/aliases always."""
+    import ipaddress
+
+    from mocker.engine import network_attach
+    from mocker.network import ports
+    from mocker.store import networks as ndb
+
+    running = rec.status in ("running", "paused")
+    mode = rec.config["spec"].get("network_mode", "none")
+    bound = ndb.port_rows(store.db, rec.id) if running else []
+    out: dict[str, Any] = {
+        "Bridge": "", "SandboxID": rec.id if running and not mode.startswith("container:") else "",
+        "SandboxKey": network_attach.netns_path(store, rec.id) if running and mode not in ("host", "none") else "",
+        "Ports": ports.settings_ports(network_attach.exposed_ports(rec), bound) if running else {},
+        "HairpinMode": False, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
+        "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None,
+        "EndpointID": "", "Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "IPAddress": "",
+        "IPPrefixLen": 0, "IPv6Gateway": "", "MacAddress": "", "Networks": {},
+    }
+    for ep in ndb.endpoints_of(store.db, rec.id):
+        net = ndb.get(store.db, ep.network_id)
+        if net is None:
+            continue
+        sub = net.subnets[0] if net.subnets else {}
+        live = running and bool(ep.ipv4)
+        aliases = list(ep.config.get("aliases") or [])
+        entry = {
+            "IPAMConfig": {"IPv4Address": ep.config["ipv4_requested"]} if ep.config.get("ipv4_requested") else None,
+            "Links": None, "Aliases": aliases or None, "MacAddress": ep.mac if live else "", "DriverOpts": None,
+            "GwPriority": 0, "NetworkID": net.id, "EndpointID": ep.config.get("endpoint_id", "") if running else "",
+            "Gateway": sub.get("gateway", "") if live else "", "IPAddress": ep.ipv4 if live else "",
+            "IPPrefixLen": ipaddress.IPv4Network(sub["subnet"]).prefixlen if live and sub else 0,
+            "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+            "DNSNames": [rec.name, rec.id[:12], *aliases] if net.config.get("dns") else None,
+        }
+        out["Networks"][net.name] = entry
+        if net.name == "bridge":   # the deprecated top-level fields: default bridge only, as Docker
+            for k in ("EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "MacAddress"):
+                out[k] = entry[k]
+    return out

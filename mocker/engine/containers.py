@@ -152,12 +152,34 @@ def _prepare(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> None:
     """Mount volumes and the rootfs, copy image content into new volumes, then create the runtime
     container (conmon + ``<runtime> create``). Copy-up comes first: Docker fills a new volume before
     the runtime puts mountpoints (e.g. /etc/hosts) into it."""
-    from mocker.engine import volumes
-    from mocker.engine.container_create import spec_from_record
-    from mocker.runtime.linux import rootfs
+    from mocker.engine import network_attach, volumes
 
     for a in rec.config.get("volumes") or []:
         volumes.mount(store, a["name"], rec.id)
+    if not _runtime_prepared(rt, rec.id):  # (prepare() for an API attach already set it up)
+        network_attach.setup(store, rec)    # namespace, ports, netavark: before the process exists
+    try:
+        _create_runtime(store, rt, rec)
+    except BaseException:
+        network_attach.teardown(store, rec.id)
+        raise
+
+
+def _runtime_prepared(rt: LinuxRuntime, cid: str) -> bool:
+    """A runtime container created and waiting for ``start`` (what :func:`prepare` leaves)."""
+    if not os.path.exists(os.path.join(rt.bundle_dir(cid), "launch.json")):
+        return False
+    try:
+        st = rt.state(cid)
+    except ContainerNotFound:
+        return False
+    return st.status.value == "created" and st.pid != 0
+
+
+def _create_runtime(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> None:
+    from mocker.engine.container_create import spec_from_record
+    from mocker.runtime.linux import rootfs
+
     if os.path.exists(os.path.join(rt.bundle_dir(rec.id), "launch.json")):
         rt.recreate(rec.id)  # a container that ran before gets a fresh supervisor to attach to
         return
@@ -249,7 +271,11 @@ def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: s
     rec = get(store, name_or_id)
     if rec.status not in ("running", "paused", "restarting"):
         return rec
-    _mark_stopped(store, rec, restarting=_restarting)
+    with container_lock(store, rec.id):
+        # Under the lock a policy restart in progress (whose network set-up takes a while) finishes
+        # first; marked stopped afterwards, its new process is the one killed below.
+        rec = get(store, rec.id)
+        _mark_stopped(store, rec, restarting=_restarting)
     rt = runtime_for(store, _runtime_name(rec))
     opts = rec.config.get("options") or {}
     sig = _signal_number(signal or rec.config["spec"].get("stop_signal") or "SIGTERM")
@@ -276,7 +302,7 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
     Run by conmon's exit command and by ``stop``/``wait``; safe to run twice (the second run finds
     nothing left to do).
     """
-    from mocker.engine import volumes
+    from mocker.engine import network_attach, volumes
 
     with container_lock(store, container_id):
         found = cdb.get(store.db, container_id)
@@ -299,6 +325,7 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
                 rt.delete(rec.id)
             except ContainerNotFound:
                 pass
+        network_attach.teardown(store, rec.id)
         for a in rec.config.get("volumes") or []:
             volumes.unmount(store, a["name"], rec.id)
         opts = rec.config.get("options") or {}
@@ -380,7 +407,7 @@ def _attached_waiter(store: Store, cid: str) -> bool:
 
 
 def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: bool = False) -> ContainerRecord:
-    from mocker.engine import volumes
+    from mocker.engine import network_attach, volumes
 
     rec = get(store, name_or_id)
     if rec.status in ("running", "paused", "restarting"):
@@ -403,8 +430,9 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
             pass
     for a in rec.config.get("volumes") or []:
         volumes.unmount(store, a["name"], rec.id)
+    network_attach.teardown(store, rec.id)
     names = [a["name"] for a in rec.config.get("volumes") or []]
-    cdb.delete(store.db, rec.id)
+    cdb.delete(store.db, rec.id)    # its endpoints (address leases) and port rows go with it
     if volumes_too:
         volumes.remove_anonymous_for(store, rec.id, names=names)
     import shutil

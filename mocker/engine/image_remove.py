@@ -153,6 +153,17 @@ def referenced_content(store: Store) -> tuple[set[str], set[str]]:
             pass
     for idx in db.list_indexes(store.db):
         _walk_index(store, idx.digest, blobs)
+    from mocker.build.cache import cached_manifests
+
+    for digest in cached_manifests(store.db):  # the build cache's intermediate images
+        if digest in blobs or not store.blobs.has(digest):
+            continue
+        _walk_index(store, digest, blobs)
+        try:
+            m = read_manifest(store, digest)
+            chains.update(chain_ids(diff_ids(_json_blob(store, config_descriptor(m).digest))))
+        except MockerError:
+            pass
     return blobs, chains
 
 

@@ -46,6 +46,9 @@ def sweep(store: Store) -> list[str]:
     for name in _lock_ids(store):
         if name not in known:
             _drop_locks(store, name)    # empty files: removed, not worth a line
+    from mocker.engine.build import sweep_leftovers
+
+    removed += sweep_leftovers(store)
     return removed
 
 

@@ -58,6 +58,17 @@ def _containers(store: Store, o: PruneOptions) -> Section:
     return Section("Deleted Containers", r.deleted, r.reclaimed, r.errors)
 
 
+def _networks(store: Store, o: PruneOptions) -> Section:
+    """Unused user networks; first, network set-ups a crash left behind are torn down."""
+    from mocker.engine.networks import prune
+
+    filters: dict[str, list[str]] = {}
+    for item in o.filters:
+        key, _, value = item.partition("=")
+        filters.setdefault(key, []).append(value)
+    return Section("Deleted Networks", prune(store, filters).deleted)
+
+
 def _volumes(store: Store, o: PruneOptions) -> Section:
     from mocker.engine.volumes import prune
 
@@ -80,6 +91,7 @@ def _images(store: Store, o: PruneOptions) -> Section:
 
 _PRUNERS: tuple[_Pruner, ...] = (
     _Pruner(lambda o: "all stopped containers", _containers),
+    _Pruner(lambda o: "all networks not used by at least one container", _networks),
     _Pruner(lambda o: "all anonymous volumes not used by at least one container", _volumes,
             wanted=lambda o: o.volumes),
     _Pruner(lambda o: "all images without at least one container associated to them" if o.all

@@ -13,9 +13,10 @@ What moby's ``BuildFromConfig`` does (daemon/builder/dockerfile/builder.go), in 
    shell form of CMD/ENTRYPOINT is prefixed with the config's ``Shell`` or ``/bin/sh -c``, and
    ENTRYPOINT clears a CMD that was not set by an earlier change.
 
-Step 1 is :mod:`mocker.image.dockerfile_parse` and step 4's lexer :mod:`mocker.image.shell_lex`; the
-rest is here. Linux semantics only (the daemon mocker stands in for is a Linux one). The result
-keeps the config's other keys; keys that end up empty are left out, as the image config stores them.
+Step 1 is :mod:`mocker.image.dockerfile_parse` (the parser ``build`` uses too) and step 4's lexer
+:mod:`mocker.image.shell_lex`; the rest is here. Linux semantics only (the daemon mocker stands in
+for is a Linux one). The result keeps the config's other keys; keys that end up empty are left
+out, as the image config stores them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mocker.errors import InvalidArgument
-from mocker.image.dockerfile_parse import ESCAPE, Node, go_quote, logical_lines, parse_line
+from mocker.image.dockerfile_parse import ESCAPE, Node, go_quote, parse_text
 from mocker.image.shell_lex import expand_word, expand_words
 
 __all__ = [
@@ -370,7 +371,7 @@ def apply_changes(config: dict[str, Any], changes: Sequence[str]) -> dict[str, A
     cfg = json.loads(json.dumps(config))  # a deep copy: lists and dicts are replaced, never mutated
     if not changes:
         return cfg
-    nodes = [parse_line(line) for line in logical_lines("\n".join(changes))]
+    nodes = parse_text("\n".join(changes))
     for node in nodes:
         if node.instruction.lower() not in VALID:
             raise _error(f"{node.instruction} is not a valid change command")

@@ -109,9 +109,48 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX container_volumes_volume ON container_volumes(volume_name);
     """,
-    # 4: reserved for networking (issue #4); 5: reserved for the build cache (issue #5)
-    "",
-    "",
+    # 4: networks, container endpoints (IP leases: UNIQUE per network) and published host ports
+    """
+    CREATE TABLE IF NOT EXISTS networks (
+        id TEXT PRIMARY KEY,                 -- 64 hex
+        name TEXT NOT NULL UNIQUE,
+        driver TEXT NOT NULL,                -- bridge (netavark), host, null
+        created REAL NOT NULL,
+        config TEXT NOT NULL,                -- JSON: subnets, bridge interface, internal, options, dns
+        labels TEXT NOT NULL DEFAULT '{}'    -- JSON
+    );
+    CREATE TABLE IF NOT EXISTS endpoints (
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        network_id TEXT NOT NULL REFERENCES networks(id),
+        ipv4 TEXT,                           -- the lease; NULL on networks without IPAM
+        mac TEXT NOT NULL DEFAULT '',
+        config TEXT NOT NULL DEFAULT '{}',   -- JSON: aliases, static ip asked for, endpoint id, interface
+        created REAL NOT NULL,
+        PRIMARY KEY (container_id, network_id),
+        UNIQUE (network_id, ipv4)
+    );
+    CREATE INDEX IF NOT EXISTS endpoints_network ON endpoints(network_id);
+    CREATE TABLE IF NOT EXISTS port_bindings (
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        host_ip TEXT NOT NULL,               -- '' for all addresses
+        host_port INTEGER NOT NULL,
+        protocol TEXT NOT NULL,
+        container_port INTEGER NOT NULL,
+        PRIMARY KEY (host_ip, host_port, protocol)
+    );
+    CREATE INDEX IF NOT EXISTS port_bindings_container ON port_bindings(container_id);
+    """,
+    # 5: build cache: a step's key -> the manifest of the image it produced (blobs kept by the cache).
+    # IF NOT EXISTS: stores that ran the empty placeholder 5 get the table from build/cache.py.
+    """
+    CREATE TABLE IF NOT EXISTS build_cache (
+        key TEXT PRIMARY KEY,                -- sha256 of parent manifest, platform, step, its inputs
+        manifest_digest TEXT NOT NULL,       -- the step's resulting image (not in images unless tagged)
+        created_at REAL NOT NULL,
+        last_used REAL NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS build_cache_manifest ON build_cache(manifest_digest);
+    """,
     # 6: where each entry of a local manifest list came from (``manifest create``/``add``): the name the
     # user gave, shown by ``manifest inspect -v`` and used to mount blobs when pushing
     """

@@ -207,10 +207,17 @@ def test_twenty_parallel_runs(docker_cli, service) -> None:
     assert docker_cli("ps", "-aq").stdout == ""
 
 
-def test_networks_say_not_supported(docker_cli) -> None:
-    r = docker_cli("network", "ls", check=False)
-    assert r.returncode == 1
-    assert "not supported by mocker" in r.stderr
+def test_networks_through_the_docker_cli(docker_cli) -> None:
+    docker_cli("network", "create", "clinet")
+    assert "clinet" in docker_cli("network", "ls", "--format", "{{.Name}}").stdout.split()
+    docker_cli("run", "-d", "--name", "clisrv", "--network", "clinet", "busybox", "sleep", "60")
+    out = docker_cli("run", "--rm", "--network", "clinet", "busybox", "nslookup", "clisrv").stdout
+    ip = docker_cli("inspect", "-f", "{{.NetworkSettings.Networks.clinet.IPAddress}}", "clisrv").stdout.strip()
+    assert ip and f"Address: {ip}" in out
+    r = docker_cli("network", "rm", "clinet", check=False)
+    assert r.returncode == 1 and "has active endpoints" in r.stderr
+    docker_cli("rm", "-f", "clisrv")
+    docker_cli("network", "rm", "clinet")
 
 
 @pytest.mark.registry

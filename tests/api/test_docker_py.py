@@ -69,7 +69,7 @@ def test_errors_are_docker_shaped(client) -> None:
     with pytest.raises(docker.errors.ImageNotFound):
         client.containers.create("not-pulled:here")
     with pytest.raises(docker.errors.APIError) as err:
-        client.networks.list()
+        client.plugins.list()
     assert err.value.status_code == 501
 
 
@@ -102,3 +102,37 @@ def test_streamed_logs_follow_until_exit_and_demuxed_exec_stream(client) -> None
     assert b"".join(c[1] or b"" for c in chunks) == b"e\n"
     assert client.api.exec_inspect(out["Id"])["ExitCode"] == 0
     box.remove(force=True)
+
+
+def test_networks_through_the_api(client) -> None:
+    from support.networks import free_port
+
+    net = client.networks.create("pynet", labels={"k": "v"})
+    assert client.networks.get("pynet").attrs["Labels"] == {"k": "v"}
+    assert "pynet" in [n.name for n in client.networks.list()]
+    port = free_port()
+    srv = client.containers.run("busybox", ["sh", "-c", "mkdir -p /w && echo api-net > /w/index.html && "
+                                            "exec httpd -f -p 80 -h /w"], detach=True, name="pysrv",
+                                network="pynet", ports={"80/tcp": ("127.0.0.1", port)})
+    srv.reload()
+    assert srv.attrs["NetworkSettings"]["Ports"]["80/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": str(port)}]
+    listed = client.api.containers(filters={"name": "pysrv"})[0]
+    assert listed["Ports"] == [{"IP": "127.0.0.1", "PrivatePort": 80, "PublicPort": port, "Type": "tcp"}]
+    assert listed["NetworkSettings"]["Networks"]["pynet"]["IPAddress"]
+    out = client.containers.run("busybox", ["sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 pysrv 80"],
+                                network="pynet", remove=True)
+    assert b"api-net" in out
+    net.reload()
+    assert [c.name for c in net.containers] == ["pysrv"]
+    other = client.networks.create("pyother")
+    other.connect(srv, aliases=["second"])
+    srv.reload()
+    assert set(srv.attrs["NetworkSettings"]["Networks"]) == {"pynet", "pyother"}
+    other.disconnect(srv)
+    with pytest.raises(docker.errors.APIError):
+        net.remove()                                # in use
+    srv.remove(force=True)
+    net.remove()
+    assert client.networks.prune()["NetworksDeleted"] == ["pyother"]
+    with pytest.raises(docker.errors.NotFound):
+        client.networks.get("pynet")

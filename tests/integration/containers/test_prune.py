@@ -35,6 +35,7 @@ def test_prompt_lists_what_goes_and_no_keeps_everything(mocker):
     assert r.stdout == (
         "WARNING! This will remove:\n"
         "  - all stopped containers\n"
+        "  - all networks not used by at least one container\n"
         "  - all anonymous volumes not used by at least one container\n"
         "  - all dangling images\n\n"
         "  Items to be pruned will be filtered with:\n"

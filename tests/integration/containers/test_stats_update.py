@@ -39,7 +39,7 @@ def memory_limit(pid: int) -> int:
 
 
 def test_stats_no_stream_shows_the_memory_limit_and_pids(mocker):
-    mocker("run", "-d", "--name", "st", "-m", "64m", "busybox", "sleep", "100")
+    mocker("run", "-d", "--name", "st", "--network", "none", "-m", "64m", "busybox", "sleep", "100")
     r = mocker("stats", "--no-stream")
     header, *rows = r.stdout.splitlines()
     assert re.split(r"\s{2,}", header) == ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O",

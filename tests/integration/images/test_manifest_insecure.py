@@ -46,9 +46,9 @@ def netns_registry(tmp_path: Path, auth_registry):
         subprocess.run([*ns, "ip", "addr", "add", "192.0.2.1/32", "dev", "lo"], check=True)
         registry = subprocess.Popen([*ns, registry_bin, "serve", str(config)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
-        probe = [*ns, "bash", "-c", "exec 3<>/dev/tcp/192.0.2.1/5443"]
+        probe = [*ns, "timeout", "2", "bash", "-c", "exec 3<>/dev/tcp/192.0.2.1/5443"]
         for _ in range(100):
-            if subprocess.run(probe, stderr=subprocess.DEVNULL, check=False).returncode == 0:
+            if subprocess.run(probe, stderr=subprocess.DEVNULL, check=False, timeout=10).returncode == 0:
                 break
             time.sleep(0.1)
         else:

@@ -1,0 +1,87 @@
+"""The build cache: step key -> manifest of the image that step produced (migration 5).
+
+A key hashes everything the step's result depends on: the parent image's manifest, the platform,
+the instruction with its arguments after build-arg expansion, the build args a RUN sees, and the
+content digest of COPY/ADD sources. Intermediate images are not rows of ``images``: their blobs and
+unpacked layers are kept alive by this table (``image_remove.referenced_content`` reads it), and a
+hit counts only while they are still there. ``builder prune`` empties it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from typing import Any
+
+from mocker.store.db import transaction
+from mocker.store.store import Store
+
+
+def step_key(*parts: Any) -> str:
+    return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _ensure_table(store: Store) -> None:
+    """Stores that ran migration 5 while it was an empty placeholder lack the table: create it."""
+    from mocker.store.db import MIGRATIONS, _statements
+
+    with transaction(store.db) as conn:
+        for stmt in _statements(MIGRATIONS[4]):
+            conn.execute(stmt)
+
+
+def lookup(store: Store, key: str) -> str | None:
+    try:
+        row = store.db.execute("SELECT manifest_digest FROM build_cache WHERE key = ?", (key,)).fetchone()
+    except sqlite3.OperationalError:
+        _ensure_table(store)
+        return None
+    if row is None:
+        return None
+    digest: str = row[0]
+    if not store.blobs.has(digest):
+        return None
+    return digest
+
+
+def touch(store: Store, keys: list[str]) -> None:
+    """Mark cache hits as used (one write for the whole build, for ``builder prune --filter until=``)."""
+    if not keys:
+        return
+    now = time.time()
+    with transaction(store.db) as conn:
+        conn.executemany("UPDATE build_cache SET last_used = ? WHERE key = ?", [(now, k) for k in keys])
+
+
+def record(store: Store, key: str, manifest_digest: str) -> None:
+    now = time.time()
+    if store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'build_cache'").fetchone() is None:
+        _ensure_table(store)
+    with transaction(store.db) as conn:
+        conn.execute(
+            "INSERT INTO build_cache (key, manifest_digest, created_at, last_used) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET manifest_digest = excluded.manifest_digest, last_used = excluded.last_used",
+            (key, manifest_digest, now, now),
+        )
+
+
+def cached_manifests(conn: sqlite3.Connection) -> list[str]:
+    try:
+        rows = conn.execute("SELECT DISTINCT manifest_digest FROM build_cache").fetchall()
+    except sqlite3.OperationalError:
+        return []  # a store from before migration 5
+    return [r[0] for r in rows]
+
+
+def prune(store: Store, *, older_than: float | None = None) -> int:
+    """Forget cache entries (all, or those unused since ``older_than``); returns how many."""
+    if store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'build_cache'").fetchone() is None:
+        return 0
+    with transaction(store.db) as conn:
+        if older_than is None:
+            cur = conn.execute("DELETE FROM build_cache")
+        else:
+            cur = conn.execute("DELETE FROM build_cache WHERE last_used < ?", (older_than,))
+    return cur.rowcount

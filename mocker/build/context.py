@@ -1,0 +1,182 @@
+"""The build context: a directory (or a tar from stdin, unpacked to one) seen through .dockerignore.
+
+COPY/ADD only ever read files of the context that .dockerignore lets through, and never leave the
+context: a source path is cleaned and joined to the root, symlinks among the sources are copied as
+links, not followed. The cache key of a COPY is :meth:`BuildContext.digest` of its sources: names,
+modes, sizes, link targets and contents, never mtimes, so touching a file does not bust the cache.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import posixpath
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from mocker.build.ignore import IgnoreMatcher, load_ignore_file
+from mocker.errors import InvalidArgument
+
+_GLOB = set("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One selected source: ``rel`` inside ``root`` (``""`` = the root itself)."""
+
+    root: str
+    rel: str
+    is_dir: bool
+
+
+class BuildContext:
+    """A context directory, its ignore rules, and the temp dir to remove when it came from a tar."""
+
+    def __init__(self, root: Path, matcher: IgnoreMatcher, *, temp: Path | None = None) -> None:
+        self.root = root
+        self.matcher = matcher
+        self.temp = temp
+
+    def close(self) -> None:
+        if self.temp is not None:
+            import shutil
+
+            shutil.rmtree(self.temp, ignore_errors=True)
+            self.temp = None
+
+    # ---- selecting sources --------------------------------------------------------------------
+
+    def included(self, rel: str) -> bool:
+        return not rel or not self.matcher.excluded(rel)
+
+    def select(self, src: str) -> list[Source]:
+        """The context entries a COPY/ADD source names (globs expanded), as Docker resolves them."""
+        cleaned = posixpath.normpath("/" + src).lstrip("/")
+        if cleaned in ("", "."):
+            cleaned = ""
+        if not (_GLOB & set(cleaned)):
+            return [self._one(cleaned, src)]
+        found: list[Source] = []
+        depth = cleaned.count("/")
+        for rel in self._walk_names(""):
+            if rel.count("/") == depth and fnmatch.fnmatchcase(rel, cleaned) and self.included(rel):
+                st = os.lstat(self.root / rel)
+                found.append(Source(str(self.root), rel, stat.S_ISDIR(st.st_mode)))
+        if not found:
+            raise InvalidArgument("COPY failed: no source files were specified")
+        return sorted(found, key=lambda s: s.rel)
+
+    def _one(self, rel: str, shown: str) -> Source:
+        path = self.root / rel if rel else self.root
+        try:
+            st = os.lstat(path)
+        except OSError:
+            st = None
+        if st is None or not self.included(rel) and not (stat.S_ISDIR(st.st_mode)
+                                                         and self.matcher.may_include_below(rel)):
+            raise InvalidArgument("COPY failed: file not found in build context or excluded by .dockerignore: "
+                                  f"stat {shown.lstrip('/') or '.'}: file does not exist")
+        if stat.S_ISLNK(st.st_mode):
+            target = os.path.realpath(path)
+            if not (target == str(self.root) or target.startswith(str(self.root) + os.sep)):
+                raise InvalidArgument(f"COPY failed: forbidden path outside the build context: {shown}")
+            rel = os.path.relpath(target, self.root)
+            rel = "" if rel == "." else rel
+            st = os.lstat(target)
+        return Source(str(self.root), rel, stat.S_ISDIR(st.st_mode))
+
+    def _walk_names(self, rel: str) -> Iterator[str]:
+        base = self.root / rel if rel else self.root
+        try:
+            entries = sorted(os.scandir(base), key=lambda e: e.name)
+        except OSError:
+            return
+        for e in entries:
+            child = f"{rel}/{e.name}" if rel else e.name
+            yield child
+            if e.is_dir(follow_symlinks=False):
+                yield from self._walk_names(child)
+
+    def walk(self, source: Source) -> Iterator[tuple[str, os.stat_result]]:
+        """Entries under ``source`` (itself first) that are not ignored, parents before children."""
+        root = Path(source.root)
+        top = root / source.rel if source.rel else root
+        st = os.lstat(top)
+        yield source.rel, st
+        if not stat.S_ISDIR(st.st_mode):
+            return
+        stack = [source.rel]
+        while stack:
+            rel = stack.pop()
+            base = root / rel if rel else root
+            for e in sorted(os.scandir(base), key=lambda e: e.name, reverse=True):
+                child = f"{rel}/{e.name}" if rel else e.name
+                est = e.stat(follow_symlinks=False)
+                is_dir = stat.S_ISDIR(est.st_mode)
+                if source.root == str(self.root) and not self.included(child):
+                    if is_dir and self.matcher.may_include_below(child):
+                        stack.append(child)  # an exception may re-include something below
+                    continue
+                yield child, est
+                if is_dir:
+                    stack.append(child)
+
+    def digest(self, sources: list[Source]) -> str:
+        """Content digest of the sources: what a COPY's cache key depends on (no mtimes)."""
+        h = hashlib.sha256()
+        for src in sources:
+            for rel, st in sorted(self.walk(src)):
+                h.update(f"{rel}\0{stat.S_IFMT(st.st_mode)}\0{stat.S_IMODE(st.st_mode):o}\0".encode())
+                path = Path(src.root) / rel if rel else Path(src.root)
+                if stat.S_ISLNK(st.st_mode):
+                    h.update(os.readlink(path).encode() + b"\0")
+                elif stat.S_ISREG(st.st_mode):
+                    h.update(_file_digest(path).encode())
+                h.update(b"\n")
+        return "sha256:" + h.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def open_context(path: str, dockerfile: Path | None) -> BuildContext:
+    """A directory context. ``dockerfile`` picks the per-Dockerfile ignore file."""
+    root = Path(path).resolve()
+    if not root.is_dir():
+        raise InvalidArgument(f'unable to prepare context: path "{path}" not found')
+    return BuildContext(root, load_ignore_file(root, dockerfile))
+
+
+def context_from_tar(stream: BinaryIO, store_tmp: Path) -> BuildContext:
+    """A tar (optionally compressed) read from stdin, unpacked safely into a temp dir."""
+    import shutil
+    import tarfile
+    import tempfile
+
+    store_tmp.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix="build-context-", dir=store_tmp))
+    try:
+        with tarfile.open(fileobj=stream, mode="r|*") as tar:
+            tar.extractall(temp, filter="data")
+    except (tarfile.TarError, OSError) as e:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise InvalidArgument(f"failed to read the build context from stdin: {e}") from None
+    return BuildContext(temp, load_ignore_file(temp, None), temp=temp)
+
+
+def empty_context(store_tmp: Path) -> BuildContext:
+    """``docker build - < Dockerfile``: no context files at all."""
+    import tempfile
+
+    store_tmp.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix="build-context-", dir=store_tmp))
+    return BuildContext(temp, IgnoreMatcher([]), temp=temp)

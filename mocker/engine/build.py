@@ -1,0 +1,180 @@
+"""``build`` for every front end: Dockerfile + context -> an image (or an index) in the store.
+
+One :class:`~mocker.build.builder.PlatformBuild` per requested platform (a foreign one's RUN steps
+run under qemu binfmt); several platforms make an OCI image index. The build holds the store lock
+shared from start to end, so ``rmi``/``prune`` garbage collection (exclusive) cannot take blobs
+or layers from under it. Nothing is tagged until every platform built: a failed build leaves no
+half image, only the cache of the steps that succeeded.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from mocker.build.context import BuildContext
+from mocker.build.options import BuildOptions, Output
+from mocker.errors import InvalidArgument, MockerError
+from mocker.store.store import Store
+
+
+@dataclass(slots=True)
+class BuildResult:
+    image_id: str  # config digest, or the index digest of a multi-platform build
+    tags: list[str] = field(default_factory=list)  # familiar names
+    manifest_digest: str = ""
+    unused_args: list[str] = field(default_factory=list)
+
+
+def _platform_text(p: Any) -> str:
+    return f"{p.os}/{p.architecture}" + (f"/{p.variant}" if p.variant else "")
+
+
+def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
+          err: TextIO | None = None) -> BuildResult:
+    """Build ``opts`` in ``ctx``; progress goes to ``stream`` (with ``-q``, to ``err`` on failure)."""
+    from mocker.build.builder import PlatformBuild
+    from mocker.build.dockerfile import parse
+    from mocker.engine.images import register_image, register_index
+    from mocker.image.platform import host_platform, normalize, parse_platform
+    from mocker.image.reference import parse_reference
+
+    out = Output(stream, quiet=opts.quiet)
+    tags: list[Any] = []
+    for text in opts.tags:
+        parsed = parse_reference(text)
+        if parsed.digest:
+            raise InvalidArgument(f"invalid reference format: {text}: a build tag cannot have a digest")
+        tags.append(parsed)
+    df = parse(opts.dockerfile, filename=opts.dockerfile_name)
+    host = normalize(host_platform())
+    platforms = [normalize(parse_platform(p)) for p in opts.platforms] or [host]
+    seen = []
+    for p in platforms:
+        if p not in seen:
+            seen.append(p)
+    platforms = seen
+    if opts.push and not tags:
+        raise InvalidArgument("--push needs at least one tag (-t)")
+    try:
+        with store.lock(shared=True):
+            states = []
+            consumed: set[str] = set()
+            for plat in platforms:
+                if len(platforms) > 1:
+                    out.line(f"[{_platform_text(plat)}]")
+                pb = PlatformBuild(store, opts, df, ctx, plat, host, out)
+                state = pb.run()
+                consumed |= pb.consumed
+                if opts.labels:
+                    state = state.child()
+                    labels = dict(state.run_config.get("Labels") or {})
+                    labels.update(opts.labels)
+                    state.run_config["Labels"] = labels
+                    state.write(store)
+                states.append(state)
+            names = tuple(str(t) for t in tags)
+            if len(states) == 1:
+                assert states[0].manifest_digest is not None
+                rec = register_image(store, states[0].manifest_digest, tags=names)
+                result = BuildResult(image_id=rec.id, manifest_digest=rec.manifest_digest)
+            else:
+                index_digest = _write_index(store, states)
+                for st in states:
+                    assert st.manifest_digest is not None
+                    register_image(store, st.manifest_digest)
+                register_index(store, index_digest, tags=names)
+                result = BuildResult(image_id=index_digest, manifest_digest=index_digest)
+    except MockerError as e:
+        out.release(err or stream)
+        from mocker.build.dockerfile import DockerfileError
+
+        if isinstance(e, DockerfileError) and e.line and opts.dockerfile_name != "Dockerfile":
+            raise DockerfileError(e.reason, line=e.line, filename=opts.dockerfile_name) from None
+        raise
+    result.unused_args = sorted(set(opts.build_args) - consumed - _PROXY)
+    if result.unused_args:
+        out.line(f"[Warning] One or more build-args [{' '.join(result.unused_args)}] were not consumed")
+    out.line(f"Successfully built {result.image_id.split(':', 1)[-1][:12]}")
+    for t in tags:
+        out.line(f"Successfully tagged {t.familiar()}")
+        result.tags.append(t.familiar())
+    if opts.iidfile:
+        with open(opts.iidfile, "w") as f:
+            f.write(result.image_id)
+    if opts.push:
+        from mocker.engine.distribution import push
+
+        for t in tags:
+            for r in push(store, str(t)):
+                out.line(f"{r.tag}: digest: {r.digest} size: {r.size}")
+    if opts.quiet:
+        stream.write(result.image_id + "\n")
+        stream.flush()
+    return result
+
+
+_PROXY = frozenset(("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
+                    "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"))
+
+
+def _write_index(store: Store, states: list[Any]) -> str:
+    from mocker.image.manifest import OCI_INDEX, canonical_json
+
+    manifests = []
+    for st in states:
+        plat = {"architecture": st.config.get("architecture", ""), "os": st.config.get("os", "linux")}
+        if st.config.get("variant"):
+            plat["variant"] = st.config["variant"]
+        manifests.append({"mediaType": st.media_type, "digest": st.manifest_digest,
+                          "size": store.blobs.size(st.manifest_digest), "platform": plat})
+    doc = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}
+    return store.blobs.put(canonical_json(doc))
+
+
+def prune_cache(store: Store, *, all_: bool = False, until: float | None = None) -> int:
+    """``builder prune``: forget the build cache, then free what only it kept; returns bytes freed."""
+    from mocker.build import cache
+    from mocker.engine.image_remove import collect_garbage
+
+    cache.prune(store, older_than=(time.time() - until) if until is not None else None)
+    return collect_garbage(store)
+
+
+def sweep_leftovers(store: Store) -> list[str]:
+    """What a killed build left (``system prune``): step containers, scratch mounts, temp dirs.
+
+    Only while no build runs: builds hold the store lock shared, so this takes it exclusively
+    without waiting, and does nothing if that fails.
+    """
+    import shutil
+
+    from mocker.build.run import BUILD_LABEL
+    from mocker.engine import containers
+    from mocker.runtime.linux.rootfs import unmount_rootfs
+    from mocker.store import containers as cdb
+    from mocker.store.locks import try_file_lock
+
+    removed: list[str] = []
+    with try_file_lock(store.paths.lock) as free:
+        if not free:
+            return removed
+        for rec in cdb.list_all(store.db):
+            if (rec.labels or {}).get(BUILD_LABEL) == "true":
+                try:
+                    containers.remove(store, rec.id, force=True, volumes_too=True)
+                except MockerError:
+                    continue
+                removed.append(f"container {rec.id}: build step of a killed build")
+        base = store.paths.root / "build"
+        for pattern in ("step-*", "staging/*", "contexts/*"):
+            for path in sorted(base.glob(pattern)):
+                if pattern == "step-*":
+                    try:
+                        unmount_rootfs(str(path))
+                    except MockerError:
+                        continue
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(f"build: {path.relative_to(store.paths.root)}")
+    return removed
