@@ -85,9 +85,8 @@ def pull(ctx: Context, p: Parsed) -> int:
 def push(ctx: Context, p: Parsed) -> int:
     _trust(p)
     _refuse(p, {"all_tags": "the CLI pushes one reference at a time"})
-    engine.push(container_cli(), p.args[0])
+    img = engine.push(container_cli(), p.args[0], root=ctx.root)
     if not p.quiet:
-        img = engine.get(container_cli(), p.args[0])
         ctx.out(f"{p.args[0]}: digest: {img.digest}")
     return 0
 

@@ -95,3 +95,23 @@ def test_manifest_create_of_image_in_no_local_store_asks_the_registry_with_fake_
     code, _, err = apple.mocker("manifest", "create", f"{registry}/handover/x:list", f"{registry}/handover/nope:1")
     assert code == 1 and err.startswith("Error: ")
     assert apple.calls("image", "save") == []
+
+
+def test_push_of_image_only_in_mocker_store_loads_then_pushes_with_fake_apple_cli(apple: Apple,
+                                                                                   tmp_path: Path) -> None:
+    digest = _into_mocker_store(tmp_path, "localhost:5000/team/local-app:1", ["true"])
+    out = apple.ok("push", "localhost:5000/team/local-app:1")
+    order = [" ".join(c[:2]) for c in apple.all_calls() if c[0] == "image"]
+    assert order.index("image load") < order.index("image push")
+    assert out == f"localhost:5000/team/local-app:1: digest: {digest}\n"
+    pushed = json.loads((apple.state / "pushed.json").read_text())
+    assert pushed == {"localhost:5000/team/local-app:1": digest}
+    code, _, err = apple.mocker("push", "localhost:5000/team/elsewhere:1")
+    assert code == 1 and "No such image" in err
+
+
+def test_push_lists_images_once_with_fake_apple_cli(apple: Apple) -> None:
+    apple.ok("pull", "localhost:5000/team/app:v1")
+    apple.clear_calls()
+    apple.ok("push", "localhost:5000/team/app:v1")
+    assert len(apple.calls("image", "list")) == 1 and len(apple.calls("image", "push")) == 1
