@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from mocker.cli.command import Command, Context
 from mocker.cli.flags import Flag, Parsed
 from mocker.cli.output import print_formatted, print_inspected
 from mocker.errors import Conflict, MockerError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _ps(ctx: Context, p: Parsed) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 
 from mocker.errors import InvalidArgument
 
@@ -50,6 +49,8 @@ def validate_name(name: str) -> str:
 
 def random_name(retry: int = 0) -> str:
     """Docker's GetRandomName: "boring_wozniak" is reserved; retries append a digit."""
+    import secrets  # not at import time: validate_name is on the apple backend's create path
+
     while True:
         name = f"{secrets.choice(_LEFT)}_{secrets.choice(_RIGHT)}"
         if name != "boring_wozniak":
@@ -60,4 +61,6 @@ def random_name(retry: int = 0) -> str:
 
 
 def new_id() -> str:
+    import secrets
+
     return secrets.token_hex(32)

@@ -33,7 +33,8 @@ class Apple:
         self.config.mkdir()
         self.env = {"MOCKER_BACKEND": "apple", "MOCKER_CONTAINER_CLI": str(self.bin),
                     "FAKE_CONTAINER_STATE": str(self.state), "FAKE_CONTAINER_VERSION": version,
-                    "MOCKER_CONFIG": str(self.config), "MOCKER_ROOT": str(tmp / "root")}
+                    "MOCKER_CONFIG": str(self.config), "MOCKER_ROOT": str(tmp / "root"),
+                    "XDG_CACHE_HOME": str(tmp / "cache")}
         for k, v in self.env.items():
             monkeypatch.setenv(k, v)
 

@@ -63,6 +63,9 @@ HANDLERS: dict[str, str] = {
 # client, whatever the backend: manifest lists live in mocker's OCI store (DECISIONS #12) and are
 # pushed by mocker (issue #9: "anything the CLI cannot do stays in mocker's own OCI store").
 STORE_ONLY_PREFIXES = ("manifest ",)
+# Store-only commands whose image arguments (after the list's name) come over from Apple's store when
+# mocker's store lacks them (engine/apple/handover.py).
+HANDOVER_TO_MOCKER = ("manifest create", "manifest add")
 
 # Commands that exist only on this backend (the Linux table lists them as not yet implemented).
 EXTRA: dict[str, str] = {
@@ -111,6 +114,12 @@ class AppleCommands:
         if name.startswith(STORE_ONLY_PREFIXES):
             module, attr = COMMANDS[name].split(":")
             own: Command = getattr(importlib.import_module(module), attr)
+            if name in HANDOVER_TO_MOCKER:
+                from mocker.cli.apple.images import handing_over
+
+                return Command(name=own.name, usage=own.usage, summary=own.summary,
+                               handler=handing_over(own.handler), flags=own.flags, min_args=own.min_args,
+                               max_args=own.max_args, interspersed=own.interspersed, aliases=own.aliases)
             return own
         target = HANDLERS.get(name)
         if target is None:

@@ -16,27 +16,27 @@ if TYPE_CHECKING:
     from mocker.cli.flags import Parsed
 
 
-def _create(p: Parsed, command: str) -> tuple[Any, str, Any]:
+def _create(ctx: Context, p: Parsed, command: str) -> tuple[Any, str, Any]:
     from mocker.cli.container_flags import parse_run
 
     cli = container_cli()
     try:
         opts = parse_run(p, command=command)
-        cid = engine.create(cli, opts, given=p.given)
+        cid = engine.create(cli, opts, given=p.given, root=ctx.root)
     except MockerError as e:
         raise as_125(e) from None
     return cli, cid, opts
 
 
 def create(ctx: Context, p: Parsed) -> int:
-    _, cid, _ = _create(p, "create")
+    _, cid, _ = _create(ctx, p, "create")
     ctx.out(cid)
     return 0
 
 
 def run(ctx: Context, p: Parsed) -> int:
     """``create`` then ``start``: a failed create is told apart from the process's own exit status."""
-    cli, cid, opts = _create(p, "run")
+    cli, cid, opts = _create(ctx, p, "run")
     try:
         if opts.detach:
             engine.start_new(cli, cid)
@@ -131,6 +131,8 @@ def ps(ctx: Context, p: Parsed) -> int:
 
 def _ps_filters(items: list[str]) -> dict[str, list[str]]:
     """Docker's ``ps --filter`` keys the runtime can answer (``exited=`` needs exit codes: refused)."""
+    if not items:
+        return {}       # container_filters pulls in the Linux store (sqlite3): only when filtering
     from mocker.engine.container_filters import PS_KEYS, STATUSES
     from mocker.errors import InvalidArgument
     from mocker.runtime.apple.support import refuse

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from mocker.cli.apple.common import container_cli, sink
 from mocker.cli.command import Command, Context
 from mocker.cli.flags import Flag, Parsed
 from mocker.engine.apple import images as engine
 from mocker.errors import MockerError, NotFound
 from mocker.runtime.apple.support import flag_name, refuse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _refuse(p: Parsed, table: dict[str, str]) -> None:
@@ -83,9 +85,8 @@ def pull(ctx: Context, p: Parsed) -> int:
 def push(ctx: Context, p: Parsed) -> int:
     _trust(p)
     _refuse(p, {"all_tags": "the CLI pushes one reference at a time"})
-    engine.push(container_cli(), p.args[0])
+    img = engine.push(container_cli(), p.args[0], root=ctx.root)
     if not p.quiet:
-        img = engine.get(container_cli(), p.args[0])
         ctx.out(f"{p.args[0]}: digest: {img.digest}")
     return 0
 
@@ -247,3 +248,17 @@ def prune(ctx: Context, p: Parsed) -> int:
         ctx.out("")
     ctx.out("Total reclaimed space: unknown (the apple backend does not report sizes)")
     return 0
+
+
+def handing_over(handler: Any) -> Any:
+    """``manifest create``/``add`` on the apple backend: images only Apple's store holds are saved
+    into mocker's store first (engine/apple/handover.py), then the Linux handler runs unchanged."""
+
+    def run(ctx: Context, p: Parsed) -> int:
+        from mocker.engine.apple.handover import to_mocker
+
+        to_mocker(container_cli(), ctx.store(), p.args[1:])
+        result: int = handler(ctx, p)
+        return result
+
+    return run

@@ -51,8 +51,11 @@ def default_platform(opts: ContainerCreateOptions) -> str:
     return f"{p.os}/{p.architecture}" + (f"/{p.variant}" if p.variant else "")
 
 
-def create(cli: ContainerCLI, opts: ContainerCreateOptions, *, given: Collection[str]) -> str:
-    """``docker create``: the container's ID (its name when given, else the runtime's UUID)."""
+def create(cli: ContainerCLI, opts: ContainerCreateOptions, *, given: Collection[str],
+           root: str | None = None) -> str:
+    """``docker create``: the container's ID (its name when given, else the runtime's UUID).
+
+    An image only mocker's own store (at ``root``) holds is handed over first (engine/apple/handover)."""
     from mocker.engine.names import validate_name
     from mocker.runtime.apple.argv import create_argv
 
@@ -64,10 +67,13 @@ def create(cli: ContainerCLI, opts: ContainerCreateOptions, *, given: Collection
         from mocker.engine.apple import images
 
         images.pull(cli, opts.image, platform=platform)
-    elif opts.pull == "never":
-        from mocker.engine.apple import images
+    else:
+        from mocker.engine.apple.handover import to_apple
 
-        images.get(cli, opts.image)
+        if not to_apple(cli, opts.image, root=root) and opts.pull == "never":
+            from mocker.engine.apple import images
+
+            images.get(cli, opts.image)
     try:
         out = cli.call(argv, timeout=None).text.strip().splitlines()
     except MockerError as e:

@@ -7,12 +7,14 @@ the CLI's JSON (:mod:`mocker.runtime.apple.shapes`); image IDs are the index dig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from mocker.errors import Conflict, ImageNotFound, MockerError
 from mocker.runtime.apple.cli import ContainerCLI
 from mocker.runtime.apple.shapes import AppleImage, image_from_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 
 def _normalize(ref: str) -> str:
@@ -72,12 +74,22 @@ def pull(cli: ContainerCLI, ref: str, *, platform: str | None) -> AppleImage:
     return get(cli, ref)
 
 
-def push(cli: ContainerCLI, ref: str, *, platform: str | None = None) -> None:
-    get(cli, ref)
+def push(cli: ContainerCLI, ref: str, *, platform: str | None = None, root: str | None = None) -> AppleImage:
+    """``push``: the image pushed. One only mocker's own store (at ``root``) holds is handed over
+    first (engine/apple/handover.py), then the CLI pushes it."""
+    try:
+        img = get(cli, ref)
+    except ImageNotFound:
+        from mocker.engine.apple.handover import to_apple
+
+        if not to_apple(cli, ref, root=root):
+            raise
+        img = get(cli, ref)
     argv = [cli.image_group(), "push", *cli.progress_flags()]
     if platform:
         argv += ["--platform", platform]
     cli.call([*argv, ref], timeout=None)
+    return img
 
 
 def tag(cli: ContainerCLI, source: str, target: str) -> None:

@@ -12,14 +12,15 @@ text containing ``XPC connection error`` means the system service is not running
 from __future__ import annotations
 
 import os
-import subprocess
 
 from mocker.errors import ContainerNotFound, ImageNotFound, MockerError, NotFound
 from mocker.records import Record
 
-# Start-up cost (``ps`` runs through here): typing, threading and re are imported where used.
+# Start-up cost (``ps`` runs through here): typing, threading, re and subprocess (~12 ms; plain calls
+# go through runtime/apple/spawn.py) are imported where used.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import subprocess
     import threading
     from collections.abc import Callable, Sequence
     from typing import IO, Any
@@ -98,17 +99,18 @@ class ContainerCLI:
 
     def call(self, args: Sequence[str], *, input: bytes | None = None, timeout: float | None = DEFAULT_TIMEOUT,
              check: bool = True) -> Result:
+        from mocker.runtime.apple.spawn import Timeout, capture
+
         argv = [self.path, *args]
         try:
-            proc = subprocess.run(argv, input=input, capture_output=True, timeout=timeout, check=False,  # noqa: S603
-                                  stdin=None if input is not None else subprocess.DEVNULL)
+            code, out, err = capture(argv, input=input, timeout=timeout)
         except FileNotFoundError:
             raise MockerError(f"Apple's container CLI not found at {self.path}") from None
         except PermissionError:
             raise MockerError(f"Apple's container CLI at {self.path} cannot be executed") from None
-        except subprocess.TimeoutExpired:
+        except Timeout:
             raise MockerError(f"container {' '.join(args[:2])} did not finish within {timeout:.0f} s") from None
-        result = Result(proc.returncode, proc.stdout, proc.stderr.decode(errors="replace"))
+        result = Result(code, out, err.decode(errors="replace"))
         if check and result.code != 0:
             raise translate_failure(args, result)
         return result
@@ -134,6 +136,7 @@ class ContainerCLI:
         a TTY), anything else (a callable taking bytes) is fed from a pipe by a thread. Returns the
         exit code and the last ``Error:`` line the CLI wrote. ``stop``, once set, ends the call
         (``logs -f`` never ends on its own)."""
+        import subprocess
         import threading
 
         argv = [self.path, *args]
@@ -180,16 +183,24 @@ class ContainerCLI:
     # ---- facts ------------------------------------------------------------------------------------
 
     def version(self) -> tuple[int, int, int]:
-        """``container --version`` (needs no running service): ``container CLI version 1.2.2 (...)``."""
-        if self._version is None:
-            result = self.call(["--version"], timeout=30)
-            self._version_text = result.text.strip()
-            import re
+        """``container --version`` (needs no running service): ``container CLI version 1.2.2 (...)``.
 
-            m = re.search(r"version\s+(\d+)\.(\d+)\.(\d+)", self._version_text)
-            if not m:
-                raise MockerError(f"cannot read the version of Apple's container CLI from {self._version_text!r}")
-            self._version = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        Remembered across mocker commands in a small cache keyed by the executable's identity (device,
+        inode, size, mtime): an upgraded CLI is a different file and is asked again. That saves one CLI
+        run per command (most commands pick options by version)."""
+        if self._version is None:
+            key = _identity(self.path)
+            text = _cached_version(key) if key else None
+            parsed = _parse_version(text) if text else None
+            if parsed is None:
+                text = self.call(["--version"], timeout=30).text.strip()
+                parsed = _parse_version(text)
+                if parsed is None:
+                    raise MockerError(f"cannot read the version of Apple's container CLI from {text!r}")
+                if key:
+                    _remember_version(key, text)
+            assert text is not None
+            self._version_text, self._version = text, parsed
         return self._version
 
     @property
@@ -228,6 +239,58 @@ class ContainerCLI:
     def image_group(self) -> str:
         """``image`` since 0.5.0; before that the group was ``images``."""
         return "image" if self.at_least(0, 5) else "images"
+
+
+def _parse_version(text: str) -> tuple[int, int, int] | None:
+    import re
+
+    m = re.search(r"version\s+(\d+)\.(\d+)\.(\d+)", text)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def _cache_path() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "mocker", "apple-cli-version")
+
+
+def _identity(path: str) -> str | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{os.path.abspath(path)}|{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _cached_version(key: str) -> str | None:
+    try:
+        with open(_cache_path(), encoding="utf-8") as f:
+            for line in f:
+                k, tab, text = line.rstrip("\n").partition("\t")
+                if tab and k == key:
+                    return text
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def _remember_version(key: str, text: str) -> None:
+    """Best effort (a cache): an unwritable cache directory only costs the next command a CLI run.
+    Written to a temporary file and renamed, so a concurrent mocker never reads half a file."""
+    path = _cache_path()
+    try:
+        with open(path, encoding="utf-8") as f:
+            keep = [ln for ln in f.read().splitlines() if ln.partition("\t")[0] != key][-7:]
+    except (OSError, UnicodeDecodeError):
+        keep = []
+    line = f"{key}\t{text}".replace("\n", " ")
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("\n".join([*keep, line]) + "\n")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _wait_forwarding(proc: subprocess.Popen[bytes]) -> int:

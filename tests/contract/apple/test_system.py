@@ -154,3 +154,18 @@ def test_volume_prune_and_system_prune_through_fake_apple_cli(apple: Apple) -> N
     assert "Deleted Images:\nuntagged: docker.io/library/alpine:latest\n" in out
     code, out, _ = apple.mocker("system", "prune", stdin="n\n")
     assert code == 0 and "all dangling images" in out and "build cache" not in out
+
+
+def test_cli_version_is_asked_once_until_the_fake_apple_cli_changes(apple: Apple,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    apple.ok("images")
+    apple.ok("create", "alpine")
+    assert len(apple.calls("--version")) == 1          # remembered across mocker commands
+    # An upgraded CLI is a different file: asked again, and its options follow the new version.
+    monkeypatch.setenv("FAKE_CONTAINER_VERSION", "0.4.1")
+    apple.bin.write_text(apple.bin.read_text() + "# upgraded\n")
+    apple.ok("pull", "alpine")
+    assert len(apple.calls("--version")) == 2
+    assert apple.calls("images", "pull")                # the 0.4 spelling of the image group
+    assert "0.4.1" in apple.ok("info")
+    assert len(apple.calls("--version")) == 2

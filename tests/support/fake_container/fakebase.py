@@ -206,10 +206,12 @@ def container_doc(c: dict[str, Any]) -> dict[str, Any]:
 
 
 def image_doc(ref: str, img: dict[str, Any], *, inspect: bool = False) -> dict[str, Any]:
-    desc = {"digest": img["digest"], "mediaType": "application/vnd.oci.image.index.v1+json", "size": 1024}
-    variant = {"config": {"architecture": "arm64", "os": "linux", "created": img["created"],
+    desc = {"digest": img["digest"], "mediaType": img.get("media_type", "application/vnd.oci.image.index.v1+json"),
+            "size": img.get("index_size", 1024)}
+    os_, arch = img.get("platform", "linux/arm64").split("/")[:2]
+    variant = {"config": {"architecture": arch, "os": os_, "created": img["created"],
                           "config": img["config"], "rootfs": {"type": "layers", "diff_ids": [img["layer"]]}},
-               "digest": digest_of(ref + "manifest"), "platform": {"architecture": "arm64", "os": "linux"},
+               "digest": digest_of(ref + "manifest"), "platform": {"architecture": arch, "os": os_},
                "size": img["size"]}
     if VERSION >= (1, 0, 0):
         return {"id": img["digest"].removeprefix("sha256:"), "configuration": {
@@ -278,10 +280,10 @@ def parse_size(text: str) -> int:
 
 
 def add_image(images: dict[str, Any], ref: str, *, cmd: list[str] | None = None) -> None:
-    images[ref] = {"digest": digest_of(ref), "created": now_date(1_700_000_000), "size": 4_400_000,
-                   "layer": digest_of(ref + "layer"),
-                   "config": {"Cmd": cmd or ["sh"], "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-                                                               "/sbin:/bin"], "WorkingDir": "/"}}
+    """A pulled (or built) image: real blobs in the fake's content store (fakeoci)."""
+    from fakeoci import synthesize
+
+    images[ref] = synthesize(ref, cmd or ["sh"])
 
 
 def get_container(cid: str, containers: dict[str, Any], *, op: str = "get") -> dict[str, Any]:

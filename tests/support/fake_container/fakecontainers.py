@@ -51,6 +51,8 @@ def cmd_create(args: list[str], *, run: bool = False) -> int:
     image, command = normalize(pos[0]), pos[1:]
     images = load("images")
     if image not in images:
+        if "missing" in image:          # the CLI pulls what its store lacks; a name no registry has fails
+            raise Fail(f"Error: failed to pull image {image}: not found")
         add_image(images, image)
         save("images", images)
     img = images[image]

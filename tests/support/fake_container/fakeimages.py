@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from fakebase import (
     STATE,
@@ -25,8 +24,6 @@ from fakebase import (
 
 
 def cmd_image(args: list[str]) -> int:
-    import tarfile
-
     if not args:
         raise Fail("Error: Missing expected subcommand", 64)
     sub, rest = args[0], args[1:]
@@ -91,34 +88,24 @@ def cmd_image(args: list[str]) -> int:
         emit([image_doc(r, images[r], inspect=True) for r in refs if r in images], pretty=True)
         return 1 if missing else 0
     if sub == "save":
+        from fakeoci import write_archive
+
         opts, pos = parse(rest, {"-o": "output", "--output": "output", "--platform": "platform"}, {})
         refs = [normalize(p) for p in pos]
         for r in refs:
             if r not in images:
                 raise Fail(f"Error: image not found: {r}")
-        data = json.dumps({r: images[r] for r in refs}).encode()
         target = one(opts, "output")
         out = open(target, "wb") if target else sys.stdout.buffer  # noqa: SIM115
-        with tarfile.open(fileobj=out, mode="w|") as tar:
-            info = tarfile.TarInfo("fake-images.json")
-            info.size = len(data)
-            import io
-
-            tar.addfile(info, io.BytesIO(data))
+        write_archive(out, {r: images[r] for r in refs})
         out.flush()
         return 0
     if sub == "load":
+        from fakeoci import read_archive
+
         opts, _ = parse(rest, {"-i": "input", "--input": "input"}, {"-f": "force", "--force": "force"}, npos=0)
         src = open(one(opts, "input"), "rb") if opts.get("input") else sys.stdin.buffer  # noqa: SIM115
-        try:
-            with tarfile.open(fileobj=src, mode="r|") as tar:
-                loaded: dict[str, Any] = {}
-                for member in tar:
-                    f = tar.extractfile(member)
-                    if f is not None and member.name == "fake-images.json":
-                        loaded = json.loads(f.read())
-        except tarfile.TarError:
-            raise Fail("Error: failed to load archive: not a tar archive") from None
+        loaded = read_archive(src)
         images.update(loaded)
         save("images", images)
         for r in loaded:
