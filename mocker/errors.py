@@ -52,8 +52,16 @@ class NotSupported(MockerError):
     exit_code = 125
     http_status = 501
 
+    # Reasons of the apple backend's support table start with this; its issue asks for the
+    # runtime to be named: "X is not supported by the Apple container runtime (reason)".
+    APPLE_PREFIX = "apple backend: "
+
     def __init__(self, what: str, reason: str) -> None:
-        super().__init__(f"{what} is not supported by mocker ({reason})")
+        if reason.startswith(self.APPLE_PREFIX):
+            super().__init__(f"{what} is not supported by the Apple container runtime "
+                             f"({reason[len(self.APPLE_PREFIX):]})")
+        else:
+            super().__init__(f"{what} is not supported by mocker ({reason})")
         self.what = what
         self.reason = reason
 

@@ -1,6 +1,7 @@
 """What the Apple backend cannot do, in one table (docs/APPLE-BACKEND.md prints the same facts).
 
-Each entry becomes ``Error: <what> is not supported by mocker (apple backend: <reason>)``, exit 125.
+Each entry becomes ``Error: <what> is not supported by the Apple container runtime (<reason>)``, exit
+125 (errors.NotSupported turns the ``apple backend:`` prefix into that wording).
 The reasons are the runtime's own limits (../shared/docs/APPLE-CONTAINER.md §7), not mocker's to-do
 list: each container is a lightweight VM owned by Apple's apiserver.
 """

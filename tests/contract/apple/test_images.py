@@ -21,7 +21,7 @@ def test_pull_passes_platform_and_quiet_progress_to_fake_apple_cli(apple: Apple)
     apple.ok("pull", "--platform", "linux/arm64", "busybox")
     assert apple.last("image", "pull")[-3:] == ["--platform", "linux/arm64", "busybox"]
     code, _, err = apple.mocker("pull", "-a", "busybox")
-    assert code == 125 and "--all-tags is not supported by mocker (apple backend:" in err
+    assert code == 125 and "--all-tags is not supported by the Apple container runtime (" in err
 
 
 def test_failed_pull_exits_1_with_the_cli_message_on_fake_apple_cli(apple: Apple) -> None:
@@ -145,7 +145,7 @@ def test_build_options_the_cli_lacks_exit_125_on_fake_apple_cli(apple: Apple, tm
                                                                   flags: list[str]) -> None:
     (tmp_path / "Dockerfile").write_text("FROM busybox\n")
     code, _, err = apple.mocker("build", *flags, str(tmp_path))
-    assert code == 125 and "is not supported by mocker (apple backend:" in err
+    assert code == 125 and "is not supported by the Apple container runtime (" in err
     assert apple.calls("build") == []
 
 

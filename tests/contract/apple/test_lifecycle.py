@@ -73,7 +73,7 @@ def test_logs_and_tail_read_the_runtime_log_through_fake_apple_cli(apple: Apple,
     assert apple.last("logs") == ["logs", "-n", "2", "web"]
     assert apple.ok("logs", "--tail", "all", "web").count("\n") == 4
     code, _, err = apple.mocker("logs", "--since", "1m", "web")
-    assert code == 125 and "--since is not supported by mocker (apple backend:" in err
+    assert code == 125 and "--since is not supported by the Apple container runtime (" in err
 
 
 def test_logs_follow_ends_when_the_container_stops_on_fake_apple_cli(apple: Apple) -> None:
@@ -138,7 +138,7 @@ def test_cp_copies_both_ways_through_fake_apple_cli(apple: Apple, running: str, 
 def test_cp_needs_cli_1_0_on_fake_apple_cli(apple: Apple, running: str, tmp_path: Path) -> None:
     code, _, err = apple.mocker("cp", str(tmp_path), "web:/x")
     assert code == 125
-    assert "cp is not supported by mocker (apple backend: needs container 1.0 or newer)" in err
+    assert "cp is not supported by the Apple container runtime (needs container 1.0 or newer)" in err
 
 
 def test_export_writes_the_runtime_tar_via_fake_apple_cli(apple: Apple, running: str, tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_unsupported_commands_exit_125_with_the_reason_on_fake_apple_cli(apple: 
     code, out, err = apple.mocker(*cmd)
     assert code == 125 and out == ""
     assert err.startswith(f"Error: 'mocker {cmd[0] if cmd[0] != 'network' else 'network connect'}' is not "
-                          "supported by mocker (apple backend: ")
+                          "supported by the Apple container runtime (")
     assert reason in err
     assert apple.all_calls() == []
 

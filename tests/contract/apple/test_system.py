@@ -115,7 +115,7 @@ def test_networks_through_fake_apple_cli(apple: Apple) -> None:
     assert doc["Internal"] is True and doc["IPAM"]["Config"][0]["Subnet"] == "192.168.100.0/24"
     assert apple.ok("network", "rm", "backend") == "backend\n"
     code, _, err = apple.mocker("network", "create", "--gateway", "1.2.3.4", "x")
-    assert code == 125 and "apple backend" in err
+    assert code == 125 and "is not supported by the Apple container runtime" in err
 
 
 def test_login_hands_the_password_to_fake_apple_cli_on_stdin(apple: Apple) -> None:
