@@ -3,7 +3,9 @@
 The container is an ordinary mocker container (crun/runc + conmon), created from the in-memory
 record of the step's image, with the build args in its environment, health checks off, and the
 RUN's ``--mount``s as binds/tmpfs. It is removed (with its anonymous volumes) whatever happens:
-success, failure, or Ctrl-C, so a build never leaves containers behind.
+success, failure, or Ctrl-C, so a build never leaves containers behind -- except a step that
+succeeded when the build asked to keep them (``--rm=false``, the API's ``rm=0``, as Docker's
+classic builder keeps its intermediate containers).
 
 ``--mount`` (BuildKit syntax): ``type=cache`` is a directory in the store kept between builds
 (``<root>/build/cache-mounts``), ``type=bind`` a read-only bind of a context or stage path,
@@ -94,6 +96,7 @@ class RunRequest:
     extra_hosts: tuple[str, ...]
     mounts: list[Any]  # MountSpec
     mount_targets: list[str]
+    keep: bool = False  # --rm=false: a step container that succeeded stays (stopped)
 
 
 def cache_mount_dir(store: Store, cache_id: str, options: dict[str, str]) -> str:
@@ -119,6 +122,7 @@ def run_container(store: Store, state: ImageState, req: RunRequest, *, output: C
         healthcheck=HealthCheck(test=("NONE",)), log_driver="none", labels={BUILD_LABEL: "true"},
     )
     rec = container_create.create(store, opts, state.record())
+    code = None
     try:
         started(rec.id)
         code = containers.run_attached(store, rec, stdin=None, stdout=output, stderr=output, detach_keys=None)
@@ -131,6 +135,7 @@ def run_container(store: Store, state: ImageState, req: RunRequest, *, output: C
         return code, layer
     finally:
         try:
-            containers.remove(store, rec.id, force=True, volumes_too=True)
+            if not (req.keep and code == 0):
+                containers.remove(store, rec.id, force=True, volumes_too=True)
         except MockerError:
             pass  # reported by the next `ps -a`; never hides the build's own error
