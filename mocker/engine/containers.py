@@ -333,9 +333,10 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
                 if rt.state(rec.id).status.value != "exited":
                     return rec
                 rt.delete(rec.id)
-                _die_event(store, rec)
             except ContainerNotFound:
                 pass
+        if rec.started_at:
+            _die_event(store, rec)
         network_attach.teardown(store, rec.id)
         from mocker.engine.events import record
 
@@ -464,6 +465,8 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
     for a in rec.config.get("volumes") or []:
         volumes.unmount(store, a["name"], rec.id)
     network_attach.teardown(store, rec.id)
+    if rec.started_at:
+        _die_event(store, cdb.get(store.db, rec.id) or rec)
     names = [a["name"] for a in rec.config.get("volumes") or []]
     cdb.delete(store.db, rec.id)    # its endpoints (address leases) and port rows go with it
     if volumes_too:
