@@ -91,6 +91,8 @@ def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any]) -> dict[st
         with machine_lock():
             r = subprocess.run(argv, input=json.dumps(doc), capture_output=True, text=True,  # noqa: S603
                                check=False, env={**os.environ, "RUST_LOG": "error"})
+            if verb == "teardown":
+                _keep_isolation_jump()
     except FileNotFoundError:
         raise NetworkSetupError(f"netavark not found at {NETAVARK} (install the netavark package)") from None
     if r.returncode != 0:
@@ -100,6 +102,22 @@ def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any]) -> dict[st
     except ValueError:
         out = {}
     return out
+
+
+def _keep_isolation_jump() -> None:
+    """netavark keeps its state per config dir, and each store has its own: a teardown that leaves
+    one store without isolated networks deletes ``FORWARD -j NETAVARK_ISOLATION_1``, which other
+    stores' networks still rely on (seen: traffic between two user networks went through). Put the
+    jump back while any isolation rule is left (under the machine lock, like netavark's own calls)."""
+    chain = subprocess.run(["iptables", "-w", "-S", "NETAVARK_ISOLATION_1"],  # noqa: S603, S607
+                           capture_output=True, text=True, check=False)
+    if chain.returncode != 0 or "-A NETAVARK_ISOLATION_1" not in chain.stdout:
+        return
+    jump = ["-j", "NETAVARK_ISOLATION_1"]
+    if subprocess.run(["iptables", "-w", "-C", "FORWARD", *jump],  # noqa: S603, S607
+                      capture_output=True, check=False).returncode != 0:
+        subprocess.run(["iptables", "-w", "-I", "FORWARD", "1", *jump],  # noqa: S603, S607
+                       capture_output=True, check=False)
 
 
 def _error_text(stdout: str, stderr: str) -> str:

@@ -8,14 +8,11 @@ by path. A file that is not a mount point (a crash between create and mount) is 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import errno
 import os
 import subprocess
 
 from mocker.errors import MockerError
-
-MNT_DETACH = 2
 
 
 def create(path: str) -> None:
@@ -39,11 +36,14 @@ def remove(path: str) -> None:
         _unlink(path)
         return
     if os.path.ismount(path):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
-        if libc.umount2(path.encode(), MNT_DETACH) != 0:
-            err = ctypes.get_errno()
-            raise MockerError(f"failed to unmount the network namespace {path}: {os.strerror(err)}")
+        from mocker.runtime.linux.rootfs import umount
+
+        try:
+            umount(path, lazy=True)
+        except OSError as e:
+            # Another teardown of the same container (conmon's cleanup racing `rm -f`) got there first.
+            if e.errno not in (errno.ENOENT, errno.EINVAL):
+                raise MockerError(f"failed to unmount the network namespace {path}: {e.strerror}") from None
     _unlink(path)
 
 
