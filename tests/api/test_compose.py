@@ -90,3 +90,21 @@ def test_compose_up_ps_logs_down(compose_cli, docker_cli) -> None:
     assert docker_cli("ps", "-aq").stdout == ""
     assert docker_cli("network", "ls", "-q", "--filter", "name=duo_back").stdout == ""
     assert docker_cli("volume", "ls", "-q").stdout == ""
+
+
+def test_compose_build_through_post_build(docker_cli, service, tmp_path: Path) -> None:
+    """``build:`` services go through ``POST /build`` with the classic builder (DOCKER_BUILDKIT=0):
+    compose's BuildKit path needs a BuildKit daemon, which mocker is not."""
+    plugins = Path(service.env["DOCKER_CONFIG"]) / "cli-plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    (plugins / "docker-compose").symlink_to(_compose_binary())
+    project = tmp_path / "built"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "Dockerfile").write_text('FROM busybox\nRUN echo built-by-compose > /msg\nCMD ["cat", "/msg"]\n')
+    (project / "compose.yaml").write_text("name: bp\nservices:\n  app:\n    build: ./app\n")
+    env = dict(service.env, DOCKER_HOST=service.url, DOCKER_BUILDKIT="0", COMPOSE_BAKE="false")
+    out = docker_cli("compose", "build", cwd=project, env=env, timeout=180)
+    assert "Successfully tagged bp-app:latest" in out.stdout + out.stderr
+    run = docker_cli("compose", "run", "--rm", "app", cwd=project, env=env, timeout=120)
+    assert run.stdout.strip().endswith("built-by-compose")
+    docker_cli("compose", "down", cwd=project, env=env)
