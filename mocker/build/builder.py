@@ -71,6 +71,7 @@ class PlatformBuild:
         self.hits: list[str] = []
         self.cache_images: list[ImageState] | None = None
         self.pulled: set[tuple[str, Platform]] = set()
+        self.layers_ok: set[str] = set()  # chain IDs known unpacked
         self.staging = Staging(store.paths.root / "build" / "staging")
 
     # ---- planning --------------------------------------------------------------------------------
@@ -226,11 +227,25 @@ class PlatformBuild:
         return self.opts.registry_auth.get(parse_reference(name).registry_host)
 
     def _ensure_layers(self, state: ImageState) -> None:
-        from mocker.engine.images import read_manifest
+        """The state's layers unpacked; those already checked in this build are not looked at again
+        (a cached rebuild's steps share all but their last layer with their parent)."""
+        from mocker.image.manifest import chain_ids
+
+        chains = chain_ids(list(state.diff_ids))
+        todo = [c for c in chains if c not in self.layers_ok]
+        if not todo:
+            return
+        from mocker.store.images import has_layer
+
+        if all(has_layer(self.store.db, c) and os.path.isdir(self.store.paths.layer_dir(c)) for c in todo):
+            self.layers_ok.update(todo)  # all unpacked: no need for the unpacking machinery's imports
+            return
         from mocker.engine.layers import ensure_layers
+        from mocker.image.manifest import parse_json
 
         assert state.manifest_digest is not None
-        ensure_layers(self.store, read_manifest(self.store, state.manifest_digest), state.config)
+        manifest = parse_json(self.store.blobs.read(state.manifest_digest))
+        self.layers_ok.update(ensure_layers(self.store, manifest, state.config))
 
     # ---- one step --------------------------------------------------------------------------------
 
@@ -338,20 +353,22 @@ class PlatformBuild:
     # ---- RUN -------------------------------------------------------------------------------------
 
     def _run(self, state: ImageState, ins: Instruction, args: ArgScope) -> ImageState:
-        from mocker.build.run import parse_mounts
-
         ins.check_flags(("mount", "network", "security"))
         if ins.flag("security") not in (None, "sandbox"):
             raise NotSupported("RUN --security=insecure", "builds run unprivileged")
-        network = ins.flag("network") or self.opts.network
-        if network not in ("host", "none", "default"):
+        network = ins.flag("network") or "default"
+        if network not in ("host", "none", "default"):  # BuildKit's RUN --network accepts these three
             raise DockerfileError(f"unsupported network mode {network!r} for RUN", line=ins.line)
         if network == "default":
             network = self.opts.network
         cfg = state.run_config
         expand = expander(cfg, args)
         argv, script = run_argv(ins, cfg)
-        mounts = parse_mounts(ins, expand)
+        mounts: list[Any] = []
+        if ins.flag_values("mount"):  # build.run (the container machinery's front) only when needed
+            from mocker.build.run import parse_mounts
+
+            mounts = parse_mounts(ins, expand)
         env_names = env_map(cfg)
         visible = args.visible()
         env = [f"{k}={v}" for k, v in sorted(visible.items()) if k not in env_names]

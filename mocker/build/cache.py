@@ -46,13 +46,23 @@ def lookup(store: Store, key: str) -> str | None:
     return digest
 
 
+# ``last_used`` is refreshed only when older than this: ``builder prune --filter until=`` durations are
+# minutes to days, and a rebuild within the minute then writes nothing (no write lock, no fsync).
+TOUCH_SLACK = 60.0
+
+
 def touch(store: Store, keys: list[str]) -> None:
     """Mark cache hits as used (one write for the whole build, for ``builder prune --filter until=``)."""
     if not keys:
         return
     now = time.time()
+    q = ",".join("?" * len(keys))
+    stale = [r[0] for r in store.db.execute(
+        f"SELECT key FROM build_cache WHERE key IN ({q}) AND last_used < ?", (*keys, now - TOUCH_SLACK))]  # noqa: S608
+    if not stale:
+        return
     with transaction(store.db) as conn:
-        conn.executemany("UPDATE build_cache SET last_used = ? WHERE key = ?", [(now, k) for k in keys])
+        conn.executemany("UPDATE build_cache SET last_used = ? WHERE key = ?", [(now, k) for k in stale])
 
 
 def record(store: Store, key: str, manifest_digest: str) -> None:

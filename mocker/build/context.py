@@ -40,6 +40,7 @@ class BuildContext:
         self.root = root
         self.matcher = matcher
         self.temp = temp
+        self.hashes: HashCache | None = None  # set by the engine for directory contexts
 
     def close(self) -> None:
         if self.temp is not None:
@@ -135,7 +136,7 @@ class BuildContext:
                 if stat.S_ISLNK(st.st_mode):
                     h.update(os.readlink(path).encode() + b"\0")
                 elif stat.S_ISREG(st.st_mode):
-                    h.update(_file_digest(path).encode())
+                    h.update((self.hashes.digest(path, st) if self.hashes else _file_digest(path)).encode())
                 h.update(b"\n")
         return "sha256:" + h.hexdigest()
 
@@ -146,6 +147,69 @@ def _file_digest(path: Path) -> str:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+class HashCache:
+    """Content digests of context files from earlier builds, so an unchanged file is not read again.
+
+    An entry is keyed on the file's absolute path, device, inode, size, mtime and ctime (ns). The
+    ctime cannot be set by users and changes with every write, so a changed file never matches. A
+    digest is remembered only when the file's ctime is 2 s older than the moment it was read
+    (git's "racy" rule): a write within the same timestamp tick can then not go unnoticed. The
+    file (``<root>/build/context-hashes.json``) is replaced atomically; two builds writing it at
+    once lose at most entries, which only costs a re-read.
+    """
+
+    LIMIT = 50_000  # entries kept; beyond it, only this build's
+    RACY_NS = 2_000_000_000  # how much older than its reading a file's ctime must be to be remembered
+
+    def __init__(self, path: str) -> None:
+        import json
+
+        self.path = path
+        self.used: dict[str, str] = {}
+        self.dirty = False
+        try:
+            with open(path) as f:
+                data = json.load(f)
+            self.known: dict[str, str] = data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            self.known = {}
+
+    def digest(self, path: Path, st: os.stat_result) -> str:
+        full = os.path.abspath(path)
+        key = f"{full}\0{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+        found = self.known.get(key)
+        if isinstance(found, str):
+            self.used[key] = found
+            return found
+        import time
+
+        now = time.time_ns()
+        value = _file_digest(path)
+        if now - st.st_ctime_ns > self.RACY_NS and os.lstat(path).st_ctime_ns == st.st_ctime_ns:
+            self.used[key] = value
+            self.dirty = True
+        return value
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        import json
+
+        merged = {**self.known, **self.used} if len(self.known) + len(self.used) <= self.LIMIT else self.used
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(tmp, "w") as f:
+                json.dump(merged, f, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self.dirty = False
 
 
 def open_context(path: str, dockerfile: Path | None) -> BuildContext:

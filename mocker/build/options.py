@@ -20,7 +20,7 @@ class BuildOptions:
     no_cache: bool = False
     pull: bool = False
     cache_from: tuple[str, ...] = ()  # images whose history can stand in for the local cache
-    network: str = "host"
+    network: str = "default"  # default (the bridge), host, none or a user network
     extra_hosts: tuple[str, ...] = ()
     secrets: dict[str, str] = field(default_factory=dict)  # id -> host file
     platforms: tuple[str, ...] = ()  # () = the host's

@@ -1,11 +1,12 @@
 """RUN: a real container from the step's image (the engine's own create/run path), then its layer.
 
 The container is an ordinary mocker container (crun/runc + conmon), created from the in-memory
-record of the step's image, with the build args in its environment, health checks off, and the
-RUN's ``--mount``s as binds/tmpfs. It is removed (with its anonymous volumes) whatever happens:
-success, failure, or Ctrl-C, so a build never leaves containers behind -- except a step that
-succeeded when the build asked to keep them (``--rm=false``, the API's ``rm=0``, as Docker's
-classic builder keeps its intermediate containers).
+record of the step's image, with the build args in its environment, health checks off, the
+RUN's ``--mount``s as binds/tmpfs, and the build's network (the default bridge, a user network,
+``host`` or ``none``: the container's usual network set-up and teardown, leases included). It is
+removed (with its anonymous volumes) whatever happens: success, failure, or Ctrl-C, so a build
+never leaves containers behind -- except a step that succeeded when the build asked to keep them
+(``--rm=false``, the API's ``rm=0``, as Docker's classic builder keeps its intermediate containers).
 
 ``--mount`` (BuildKit syntax): ``type=cache`` is a directory in the store kept between builds
 (``<root>/build/cache-mounts``), ``type=bind`` a read-only bind of a context or stage path,
@@ -114,15 +115,23 @@ def run_container(store: Store, state: ImageState, req: RunRequest, *, output: C
                   started: Callable[[str], None]) -> tuple[int, tuple[dict[str, Any], str] | None]:
     """Run ``req`` on top of ``state``; (exit code, new layer or None)."""
     from mocker.engine import container_create, containers
+    from mocker.engine.names import random_name
     from mocker.engine.types.containers import ContainerCreateOptions, HealthCheck, NetworkAttachment
 
+    # A name known before create: if Ctrl-C lands after the row (and its address lease) is stored but
+    # before create returns, the ``finally`` below still finds and removes it.
+    name = f"{random_name()}_{os.urandom(4).hex()}"
     opts = ContainerCreateOptions(
-        image=state.image_id(), command=tuple(req.argv), entrypoint=(), env=tuple(req.env),
+        image=state.image_id(), name=name, command=tuple(req.argv), entrypoint=(), env=tuple(req.env),
         networks=(NetworkAttachment(name=req.network),), extra_hosts=req.extra_hosts, mounts=tuple(req.mounts),
         healthcheck=HealthCheck(test=("NONE",)), log_driver="none", labels={BUILD_LABEL: "true"},
     )
-    rec = container_create.create(store, opts, state.record())
     code = None
+    try:
+        rec = container_create.create(store, opts, state.record())
+    except BaseException:
+        _remove(store, name)
+        raise
     try:
         started(rec.id)
         code = containers.run_attached(store, rec, stdin=None, stdout=output, stderr=output, detach_keys=None)
@@ -134,8 +143,15 @@ def run_container(store: Store, state: ImageState, req: RunRequest, *, output: C
                                      str(store.paths.containers / rec.id / "upper"), mount_targets=req.mount_targets)
         return code, layer
     finally:
-        try:
-            if not (req.keep and code == 0):
-                containers.remove(store, rec.id, force=True, volumes_too=True)
-        except MockerError:
-            pass  # reported by the next `ps -a`; never hides the build's own error
+        if not (req.keep and code == 0):
+            _remove(store, rec.id)
+
+
+def _remove(store: Store, ref: str) -> None:
+    """Remove a build container with its anonymous volumes, network namespace and address leases."""
+    from mocker.engine import containers
+
+    try:
+        containers.remove(store, ref, force=True, volumes_too=True)
+    except MockerError:
+        pass  # not created, or reported by the next `ps -a`; never hides the build's own error

@@ -57,10 +57,9 @@ class ImageState:
 
     @classmethod
     def load(cls, store: Store, manifest_digest: str) -> ImageState:
-        from mocker.engine.images import read_manifest
         from mocker.image.manifest import config_descriptor, parse_json
 
-        manifest = read_manifest(store, manifest_digest)
+        manifest = parse_json(store.blobs.read(manifest_digest))  # engine.images.read_manifest, without its imports
         config = parse_json(store.blobs.read(config_descriptor(manifest).digest), "image config")
         return cls(layers=list(manifest.get("layers") or []), config=config, manifest_digest=manifest_digest,
                    media_type=manifest.get("mediaType", ""))

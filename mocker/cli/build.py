@@ -117,8 +117,6 @@ def _labels(values: list[str]) -> dict[str, str]:
 
 
 def _secrets(ctx: Context, values: list[str], temp: list[str]) -> dict[str, str]:
-    import tempfile
-
     out: dict[str, str] = {}
     for item in values:
         fields = dict(part.partition("=")[::2] for part in item.split(","))
@@ -141,6 +139,8 @@ def _secrets(ctx: Context, values: list[str], temp: list[str]) -> dict[str, str]
             if env:
                 raise InvalidArgument(f"secret {sid}: environment variable {env} is not set")
             raise InvalidArgument(f"secret {sid}: no src given and no environment variable {sid}")
+        import tempfile
+
         fd, path = tempfile.mkstemp(prefix="mocker-secret-")
         with os.fdopen(fd, "w") as f:
             f.write(os.environ[name])
@@ -160,12 +160,7 @@ def _build(ctx: Context, p: Parsed) -> int:
 
     if p.progress not in ("auto", "plain"):
         raise NotSupported(f"--progress {p.progress}", "mocker prints plain progress only")
-    network = p.network or "default"
-    if network == "default":
-        network = "host"  # see docs/DECISIONS.md: RUN uses the host network until networks exist
-    elif network not in ("host", "none"):
-        raise NotSupported(f"--network {network}", "RUN steps can use the host network or none until user-defined "
-                                                    "networks exist (issue #4)")
+    network = p.network or "default"  # checked by the engine (a user network must exist)
     platforms = tuple(x.strip() for v in p.platform for x in v.split(",") if x.strip())
     location = p.args[0]
     store = ctx.store()

@@ -103,6 +103,8 @@ COMMANDS: dict[str, str] = {
     "system events": "mocker.cli.events:SYSTEM_EVENTS",
     "events": "mocker.cli.events:EVENTS",
     "system prune": "mocker.cli.system:PRUNE",
+    # compose (its own global flags and subcommands: mocker.cli.compose)
+    "compose": "mocker.cli.compose:COMPOSE",
     # volumes
     "volume create": "mocker.cli.volumes:CREATE",
     "volume ls": "mocker.cli.volumes:LS",
@@ -164,5 +166,5 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "container", "compose",
+    "container",
 )

@@ -41,7 +41,6 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
     """
     from mocker.build.builder import PlatformBuild
     from mocker.build.dockerfile import parse
-    from mocker.engine.images import register_image, register_index
     from mocker.image.platform import host_platform, normalize, parse_platform
     from mocker.image.reference import parse_reference
 
@@ -62,6 +61,11 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
     platforms = seen
     if opts.push and not tags:
         raise InvalidArgument("--push needs at least one tag (-t)")
+    _check_network(store, opts.network)
+    if ctx.temp is None and ctx.hashes is None:  # a directory of the user's: its files' digests are kept
+        from mocker.build.context import HashCache
+
+        ctx.hashes = HashCache(store.paths.text("build", "context-hashes.json"))
     try:
         with store.lock(shared=True):
             states = []
@@ -82,9 +86,15 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
             names = tuple(str(t) for t in tags)
             if len(states) == 1:
                 assert states[0].manifest_digest is not None
-                rec = register_image(store, states[0].manifest_digest, tags=names)
-                result = BuildResult(image_id=rec.id, manifest_digest=rec.manifest_digest)
+                image_id = _already_registered(store, states[0].manifest_digest, names)
+                if image_id is None:
+                    from mocker.engine.images import register_image
+
+                    image_id = register_image(store, states[0].manifest_digest, tags=names).id
+                result = BuildResult(image_id=image_id, manifest_digest=states[0].manifest_digest)
             else:
+                from mocker.engine.images import register_image, register_index
+
                 index_digest = _write_index(store, states)
                 for st in states:
                     assert st.manifest_digest is not None
@@ -98,6 +108,9 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
         if isinstance(e, DockerfileError) and e.line and opts.dockerfile_name != "Dockerfile":
             raise DockerfileError(e.reason, line=e.line, filename=opts.dockerfile_name) from None
         raise
+    finally:
+        if ctx.hashes is not None:
+            ctx.hashes.save()  # also after a failure: the digests computed so far stay true
     result.unused_args = sorted(set(opts.build_args) - consumed - _PROXY)
     if result.unused_args:
         out.line(f"[Warning] One or more build-args [{' '.join(result.unused_args)}] were not consumed")
@@ -120,6 +133,36 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
         stream.write(result.image_id + "\n")
         stream.flush()
     return result
+
+
+def _already_registered(store: Store, manifest_digest: str, names: tuple[str, ...]) -> str | None:
+    """The image ID when a rebuild made the image the store has and every tag already names it:
+    then there is nothing to write (no transaction, no index.json rewrite)."""
+    from mocker.store import images as db
+
+    image_id = db.find_by_manifest(store.db, manifest_digest)
+    if image_id is None:
+        return None
+    for name in names:
+        tag = db.get_tag(store.db, name)
+        if tag is None or tag.image_id != image_id:
+            return None
+    return image_id
+
+
+def _check_network(store: Store, network: str) -> None:
+    """``--network``: default (the default bridge), host, none or an existing user network, checked
+    before any step runs (also when every step hits the cache, as a typo should not pass unnoticed)."""
+    if network in ("default", "host", "none", "bridge"):
+        return
+    if network.startswith("container:"):
+        from mocker.errors import NotSupported
+
+        raise NotSupported("--network container:<id>", "RUN steps join the default bridge, host, none or a "
+                                                         "user-defined network")
+    from mocker.engine.networks import get
+
+    get(store, network)  # NetworkNotFound: "network NAME not found"
 
 
 _PROXY = frozenset(("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",

