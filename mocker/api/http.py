@@ -48,6 +48,7 @@ class Request:
         self.answered = False
         self.hijacked = False
         self._body_used = False
+        self._reader: BodyReader | None = None
 
     # ---- the store: one connection per request (sqlite connections stay in their thread) -------
 
@@ -115,8 +116,10 @@ class Request:
     # ---- body ------------------------------------------------------------------------------------
 
     def body_stream(self) -> BodyReader:
+        if self._reader is None:
+            self._reader = BodyReader(self.handler)
         self._body_used = True
-        return BodyReader(self.handler)
+        return self._reader
 
     def body(self, limit: int = MAX_JSON_BODY) -> bytes:
         reader = self.body_stream()
@@ -140,11 +143,18 @@ class Request:
         return doc
 
     def drain(self) -> None:
-        """Read an unread body, so the next request on a kept-alive connection starts cleanly."""
-        if not self._body_used and not self.hijacked:
+        """Read what is left of the body (all of it, or the rest after a handler that stopped
+        early, e.g. on a bad tar), so the next request on a kept-alive connection starts cleanly."""
+        if not self.hijacked:
             reader = self.body_stream()
             while reader.read(65536):
                 pass
+
+    def unread_body(self) -> int | None:
+        """Bytes of the body not read yet (0 when none is left); None when unknown (chunked)."""
+        if self.hijacked:
+            return 0
+        return self.body_stream().left
 
     # ---- answers ---------------------------------------------------------------------------------
 
@@ -245,6 +255,12 @@ class BodyReader:
             raise InvalidArgument(f"invalid Content-Length: {length}")
         self._chunk_left = 0
         self._done = not self._chunked and self._left == 0
+
+    @property
+    def left(self) -> int | None:
+        if self._done:
+            return 0
+        return None if self._chunked else self._left
 
     def _raw(self, n: int) -> bytes:
         out = bytearray()

@@ -73,8 +73,8 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/images/{name:path}/tag", "images:tag"),
     ("DELETE", "/images/{name:path}", "images:delete"),
     ("GET", "/distribution/{name:path}/json", "images:distribution"),
-    ("POST", "/build", "unsupported:build"),
-    ("POST", "/build/prune", "unsupported:build"),
+    ("POST", "/build", "build:build"),
+    ("POST", "/build/prune", "build:prune"),
     # volumes
     ("GET", "/volumes", "volumes:list_"),
     ("POST", "/volumes/create", "volumes:create"),

@@ -90,10 +90,23 @@ def df(req: Request) -> None:
 
 
 def events(req: Request) -> None:
-    from mocker.errors import NotSupported
+    """The engine's event log as a JSON stream: past events from ``since``, then new ones until
+    ``until`` or until the client hangs up (checked between polls of the log)."""
+    from mocker.api.container_streams import client_gone
+    from mocker.engine import events as ev
 
-    raise NotSupported("/events", "mocker keeps no event log yet (the events milestone); there is no daemon "
-                                  "to observe containers between commands")
+    filters = req.filters()
+    ev.check_filters(filters)
+    since = ev.parse_time(req.q("since") or "") if req.q("since") else None
+    until = ev.parse_time(req.q("until") or "") if req.q("until") else None
+    out = req.stream()
+    sock = req.handler.connection
+    try:
+        for event in ev.stream(req.store, since=since, until=until, filters=filters,
+                               stop=lambda: client_gone(sock)):
+            out.json(event)
+    finally:
+        out.close()
 
 
 def auth(req: Request) -> None:

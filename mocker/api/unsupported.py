@@ -11,10 +11,6 @@ if TYPE_CHECKING:
     from mocker.api.http import Request
 
 
-def build(req: Request) -> None:
-    raise NotSupported(f"{req.method} {req.path}", "image builds arrive with the build milestone (issue #5)")
-
-
 def search(req: Request) -> None:
     raise NotSupported("image search", "registry search needs Docker Hub's search API, which local registries "
                                        "do not offer")

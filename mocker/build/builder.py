@@ -206,7 +206,7 @@ class PlatformBuild:
 
             self.pulled.add((name, plat))
             try:
-                pull(self.store, name, platform=text)
+                pull(self.store, name, platform=text, credentials=self._credentials(name))
             except MockerError as e:
                 raise DockerfileError(f"failed to resolve source metadata for {name}: {e.message}",
                                       line=line) from None
@@ -216,6 +216,15 @@ class PlatformBuild:
         state = ImageState.load(self.store, rec.manifest_digest)
         self._ensure_layers(state)
         return state
+
+    def _credentials(self, name: str) -> Any:
+        """For a FROM pull: config.json's (the CLI), or what the API client sent for that registry."""
+        from mocker.engine.distribution import FROM_CONFIG
+        from mocker.image.reference import parse_reference
+
+        if self.opts.registry_auth is None:
+            return FROM_CONFIG
+        return self.opts.registry_auth.get(parse_reference(name).registry_host)
 
     def _ensure_layers(self, state: ImageState) -> None:
         """The state's layers unpacked; those already checked in this build are not looked at again
@@ -399,7 +408,8 @@ class PlatformBuild:
                     os.chmod(path, 0o755)  # noqa: S103 - the script must be executable in the container
                     specs.append(MountSpec(type="bind", source=path, target=argv[0], read_only=True))
                 req = RunRequest(argv=argv, env=env, network=network, extra_hosts=self.opts.extra_hosts,
-                                 mounts=specs, mount_targets=[m.target for m in mounts])
+                                 mounts=specs, mount_targets=[m.target for m in mounts],
+                                 keep=self.opts.keep_containers)
                 started: list[str] = []
 
                 def on_start(cid: str) -> None:

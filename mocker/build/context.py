@@ -220,8 +220,8 @@ def open_context(path: str, dockerfile: Path | None) -> BuildContext:
     return BuildContext(root, load_ignore_file(root, dockerfile))
 
 
-def context_from_tar(stream: BinaryIO, store_tmp: Path) -> BuildContext:
-    """A tar (optionally compressed) read from stdin, unpacked safely into a temp dir."""
+def context_from_tar(stream: BinaryIO, store_tmp: Path, *, source: str = "stdin") -> BuildContext:
+    """A tar (optionally compressed) read from stdin (or an API request body), unpacked safely."""
     import shutil
     import tarfile
     import tempfile
@@ -233,7 +233,7 @@ def context_from_tar(stream: BinaryIO, store_tmp: Path) -> BuildContext:
             tar.extractall(temp, filter="data")
     except (tarfile.TarError, OSError) as e:
         shutil.rmtree(temp, ignore_errors=True)
-        raise InvalidArgument(f"failed to read the build context from stdin: {e}") from None
+        raise InvalidArgument(f"failed to read the build context from {source}: {e}") from None
     return BuildContext(temp, load_ignore_file(temp, None), temp=temp)
 
 

@@ -27,6 +27,9 @@ class BuildOptions:
     quiet: bool = False
     push: bool = False
     iidfile: str | None = None
+    keep_containers: bool = False  # --rm=false: RUN steps that succeeded keep their container
+    # registry host -> Credentials for FROM pulls (the API's X-Registry-Config); None: config.json
+    registry_auth: dict[str, Any] | None = None
 
 
 class Output:

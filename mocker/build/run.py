@@ -5,7 +5,8 @@ record of the step's image, with the build args in its environment, health check
 RUN's ``--mount``s as binds/tmpfs, and the build's network (the default bridge, a user network,
 ``host`` or ``none``: the container's usual network set-up and teardown, leases included). It is
 removed (with its anonymous volumes) whatever happens: success, failure, or Ctrl-C, so a build
-never leaves containers behind.
+never leaves containers behind -- except a step that succeeded when the build asked to keep them
+(``--rm=false``, the API's ``rm=0``, as Docker's classic builder keeps its intermediate containers).
 
 ``--mount`` (BuildKit syntax): ``type=cache`` is a directory in the store kept between builds
 (``<root>/build/cache-mounts``), ``type=bind`` a read-only bind of a context or stage path,
@@ -96,6 +97,7 @@ class RunRequest:
     extra_hosts: tuple[str, ...]
     mounts: list[Any]  # MountSpec
     mount_targets: list[str]
+    keep: bool = False  # --rm=false: a step container that succeeded stays (stopped)
 
 
 def cache_mount_dir(store: Store, cache_id: str, options: dict[str, str]) -> str:
@@ -124,6 +126,7 @@ def run_container(store: Store, state: ImageState, req: RunRequest, *, output: C
         networks=(NetworkAttachment(name=req.network),), extra_hosts=req.extra_hosts, mounts=tuple(req.mounts),
         healthcheck=HealthCheck(test=("NONE",)), log_driver="none", labels={BUILD_LABEL: "true"},
     )
+    code = None
     try:
         rec = container_create.create(store, opts, state.record())
     except BaseException:
@@ -140,7 +143,8 @@ def run_container(store: Store, state: ImageState, req: RunRequest, *, output: C
                                      str(store.paths.containers / rec.id / "upper"), mount_targets=req.mount_targets)
         return code, layer
     finally:
-        _remove(store, rec.id)
+        if not (req.keep and code == 0):
+            _remove(store, rec.id)
 
 
 def _remove(store: Store, ref: str) -> None:

@@ -160,8 +160,6 @@ def _build(ctx: Context, p: Parsed) -> int:
 
     if p.progress not in ("auto", "plain"):
         raise NotSupported(f"--progress {p.progress}", "mocker prints plain progress only")
-    if not p.rm:
-        raise NotSupported("--rm=false", "intermediate build containers are always removed")
     network = p.network or "default"  # checked by the engine (a user network must exist)
     platforms = tuple(x.strip() for v in p.platform for x in v.split(",") if x.strip())
     location = p.args[0]
@@ -207,7 +205,7 @@ def _build(ctx: Context, p: Parsed) -> int:
             labels=_labels(p.label), target=p.target or None, no_cache=p.no_cache, pull=p.pull, network=network,
             cache_from=tuple(_cache_sources(p.cache_from)),
             extra_hosts=tuple(p.add_host), secrets=_secrets(ctx, p.secret, temp), platforms=platforms,
-            quiet=p.quiet, push=p.push, iidfile=p.iidfile or None,
+            quiet=p.quiet, push=p.push, iidfile=p.iidfile or None, keep_containers=not p.rm and not p.force_rm,
         )
         import _signal  # the C module: ``signal``'s enums cost a cached rebuild ~2 ms to import
 

@@ -100,6 +100,8 @@ COMMANDS: dict[str, str] = {
     "system info": "mocker.cli.system:INFO",
     "system df": "mocker.cli.system:DF",
     "system service": "mocker.cli.system:SERVICE",
+    "system events": "mocker.cli.events:SYSTEM_EVENTS",
+    "events": "mocker.cli.events:EVENTS",
     "system prune": "mocker.cli.system:PRUNE",
     # compose (its own global flags and subcommands: mocker.cli.compose)
     "compose": "mocker.cli.compose:COMPOSE",
@@ -164,6 +166,5 @@ UNSUPPORTED: dict[str, str] = {
 
 # Commands of Docker's that later milestones implement; until then they must say so, not pretend.
 NOT_YET: tuple[str, ...] = (
-    "container", "events",
-    "system events",
+    "container",
 )

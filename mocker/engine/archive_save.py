@@ -159,6 +159,10 @@ def save(store: Store, names: list[str], out: BinaryIO) -> None:
     from mocker.image.reference import parse_reference
 
     plan = _plan_save(store, names)
+    from mocker.engine.events import record
+
+    for name in names:
+        record(store, "image", "save", name, {"name": name})
     manifest_json: list[dict[str, Any]] = []
     index_entries: list[dict[str, Any]] = []
     repositories: dict[str, dict[str, str]] = {}

@@ -395,17 +395,24 @@ def load_archive(store: Store, stream: IO[bytes]) -> LoadReport:
     with tempfile.TemporaryDirectory(dir=store.paths.tmp, prefix="load-") as spool:
         files = ArchiveFiles.read(stream, Path(spool))
         loader = _Loader(store, files)
+        report = None
         try:
             with store.lock(shared=True):
                 if files.has("index.json"):
-                    return loader.oci()
-                if files.has("manifest.json"):
-                    return loader.docker()
-                if files.has("repositories"):
-                    return loader.legacy()
+                    report = loader.oci()
+                elif files.has("manifest.json"):
+                    report = loader.docker()
+                elif files.has("repositories"):
+                    report = loader.legacy()
         except BaseException:
             _discard_unreferenced(store, loader.created)
             raise
+        if report is not None:
+            from mocker.engine.events import record
+
+            for name in report.tags + report.untagged_ids:
+                record(store, "image", "load", name, {"name": name})
+            return report
     raise InvalidArgument("invalid archive: no manifest.json or index.json found (not a docker or OCI image archive)")
 
 
@@ -546,4 +553,7 @@ def import_rootfs(
     except BaseException:
         _discard_unreferenced(store, created)
         raise
+    from mocker.engine.events import record
+
+    record(store, "image", "import", rec.id, {"name": rec.id})
     return rec.id

@@ -10,6 +10,7 @@ half image, only the cache of the steps that succeeded.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -32,8 +33,12 @@ def _platform_text(p: Any) -> str:
 
 
 def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
-          err: TextIO | None = None) -> BuildResult:
-    """Build ``opts`` in ``ctx``; progress goes to ``stream`` (with ``-q``, to ``err`` on failure)."""
+          err: TextIO | None = None, *, on_image: Callable[[str], None] | None = None) -> BuildResult:
+    """Build ``opts`` in ``ctx``; progress goes to ``stream`` (with ``-q``, to ``err`` on failure).
+
+    The CLI gives its stdout; the API a text sink that wraps each write in Docker's JSON message.
+    ``on_image`` hears the new image's ID before "Successfully built" (the API's ``aux`` message).
+    """
     from mocker.build.builder import PlatformBuild
     from mocker.build.dockerfile import parse
     from mocker.image.platform import host_platform, normalize, parse_platform
@@ -109,6 +114,8 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
     result.unused_args = sorted(set(opts.build_args) - consumed - _PROXY)
     if result.unused_args:
         out.line(f"[Warning] One or more build-args [{' '.join(result.unused_args)}] were not consumed")
+    if on_image is not None:
+        on_image(result.image_id)
     out.line(f"Successfully built {result.image_id.split(':', 1)[-1][:12]}")
     for t in tags:
         out.line(f"Successfully tagged {t.familiar()}")

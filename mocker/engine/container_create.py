@@ -178,11 +178,15 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
     cid = new_id()
     with file_lock(store.paths.run / "locks" / f"{cid}.lock"):
         try:
-            return _create(store, opts, image, cid)
+            rec = _create(store, opts, image, cid)
         except BaseException:
             if cdb.get(store.db, cid) is None:
                 shutil.rmtree(store.paths.containers / cid, ignore_errors=True)
             raise
+    from mocker.engine.events import container_event
+
+    container_event(store, rec, "create")
+    return rec
 
 
 def _create(store: Store, opts: ContainerCreateOptions, image: ImageRecord, cid: str) -> ContainerRecord:

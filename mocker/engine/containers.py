@@ -212,6 +212,9 @@ def _start_locked(store: Store, rec: ContainerRecord, *, restarting: bool = Fals
     from mocker.engine import health
 
     health.on_start(store, started)     # spawns the health monitor if there is a probe
+    from mocker.engine.events import container_event
+
+    container_event(store, started, "start")
     return started
 
 
@@ -256,6 +259,9 @@ def kill(store: Store, name_or_id: str, signal: str | int = "KILL") -> Container
         raise Conflict(f"cannot kill container: {name_or_id}: container {rec.id} is not running")
     _mark_stopped(store, rec)
     runtime_for(store, _runtime_name(rec)).kill(rec.id, num)
+    from mocker.engine.events import container_event
+
+    container_event(store, rec, "kill", {"signal": str(num)})
     return rec
 
 
@@ -293,7 +299,11 @@ def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: s
     except OCIRuntimeError:
         pass  # it exited meanwhile
     rt.wait(rec.id, timeout=30)
-    return cleanup(store, rec.id, restart=False)
+    done = cleanup(store, rec.id, restart=False)
+    from mocker.engine.events import container_event
+
+    container_event(store, rec, "stop")
+    return done
 
 
 def cleanup(store: Store, container_id: str, *, restart: bool = True) -> ContainerRecord:
@@ -325,9 +335,14 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
                 rt.delete(rec.id)
             except ContainerNotFound:
                 pass
+        if rec.started_at:
+            _die_event(store, rec)
         network_attach.teardown(store, rec.id)
+        from mocker.engine.events import record
+
         for a in rec.config.get("volumes") or []:
             volumes.unmount(store, a["name"], rec.id)
+            record(store, "volume", "unmount", a["name"], {"container": rec.id, "driver": "local"})
         opts = rec.config.get("options") or {}
         if restart and _should_restart(rec, opts):
             cdb.update_state(store.db, rec.id, status="restarting", restart_count=rec.restart_count + 1)
@@ -345,6 +360,25 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True) -> Contain
     if restart_now:
         _spawn_restart(store, rec)
     return rec
+
+
+def _die_event(store: Store, rec: ContainerRecord) -> None:
+    """One ``die`` per run: both the attached client and conmon's exit command clean up (under the
+    container lock); a marker holding the run's start time tells the second one it was reported."""
+    from mocker.engine.events import container_event
+
+    marker = store.paths.run / "locks" / f"{rec.id}.died"
+    run = repr(rec.started_at)
+    try:
+        if marker.read_text() == run:
+            return
+    except OSError:
+        pass
+    try:
+        marker.write_text(run)
+    except OSError:
+        pass
+    container_event(store, rec, "die", {"exitCode": str(rec.exit_code if rec.exit_code is not None else -1)})
 
 
 def _spawn_restart(store: Store, rec: ContainerRecord) -> None:
@@ -431,6 +465,8 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
     for a in rec.config.get("volumes") or []:
         volumes.unmount(store, a["name"], rec.id)
     network_attach.teardown(store, rec.id)
+    if rec.started_at:
+        _die_event(store, cdb.get(store.db, rec.id) or rec)
     names = [a["name"] for a in rec.config.get("volumes") or []]
     cdb.delete(store.db, rec.id)    # its endpoints (address leases) and port rows go with it
     if volumes_too:
@@ -438,8 +474,11 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
     import shutil
 
     shutil.rmtree(store.paths.containers / rec.id, ignore_errors=True)
-    for suffix in (".lock", ".attached"):   # a waiter on the unlinked file then finds no record
+    for suffix in (".lock", ".attached", ".died"):   # a waiter on the unlinked file then finds no record
         (store.paths.run / "locks" / f"{rec.id}{suffix}").unlink(missing_ok=True)
+    from mocker.engine.events import container_event
+
+    container_event(store, rec, "destroy")
     return rec
 
 
@@ -456,6 +495,9 @@ def pause(store: Store, name_or_id: str) -> None:
         cdb.update_state(store.db, rec.id, status="paused", health=dict(rec.health, Status="unhealthy"))
     else:
         cdb.update_state(store.db, rec.id, status="paused")
+    from mocker.engine.events import container_event
+
+    container_event(store, rec, "pause")
 
 
 def unpause(store: Store, name_or_id: str) -> None:
@@ -464,6 +506,9 @@ def unpause(store: Store, name_or_id: str) -> None:
         raise Conflict(f"Container {rec.id} is not paused")
     runtime_for(store, _runtime_name(rec)).resume(rec.id)
     cdb.update_state(store.db, rec.id, status="running")
+    from mocker.engine.events import container_event
+
+    container_event(store, rec, "unpause")
 
 
 def rename(store: Store, name_or_id: str, new_name: str) -> None:
@@ -474,6 +519,9 @@ def rename(store: Store, name_or_id: str, new_name: str) -> None:
     if new == rec.name:
         raise Conflict("Renaming a container with the same name as its current name")
     cdb.rename(store.db, rec.id, new)
+    from mocker.engine.events import container_event
+
+    container_event(store, rec.replace(name=new), "rename", {"oldName": "/" + rec.name})
 
 
 def wait(store: Store, name_or_id: str) -> int:
@@ -524,6 +572,9 @@ def run_attached(store: Store, rec: ContainerRecord, *, stdin: int | None, stdou
             cdb.update_state(store.db, rec.id, status="running", pid=pid, started_at=now,
                              finished_at=None, exit_code=None, error="")
             health.on_start(store, rec.replace(status="running", pid=pid, started_at=now))
+        from mocker.engine.events import container_event
+
+        container_event(store, rec, "start")
         if on_tty is not None:
             on_tty(rt)
 

@@ -81,6 +81,9 @@ def _pull_one(store: Store, client: Any, ref: Any, platform: str | None, progres
         top_digest = fetched.index_digest or fetched.manifest_digest
         rec = register_image(store, fetched.manifest_digest, tags=tags, repo_digest=(ref.name, top_digest),
                              progress=progress)
+    from mocker.engine.events import record
+
+    record(store, "image", "pull", ref.familiar(), {"name": ref.familiar_name})
     return PullResult(reference=str(ref), familiar=ref.familiar(), digest=top_digest, image_id=rec.id,
                       updated=before is None or before.id != rec.id)
 
@@ -144,6 +147,9 @@ def _push_one(store: Store, ref: Any, progress: Progress | None, chunk_size: int
     if idx is None:
         with transaction(store.db) as conn:
             db.add_repo_digest(conn, ref.name, pushed, get_image(store, str(ref)).id)
+    from mocker.engine.events import record
+
+    record(store, "image", "push", ref.familiar(), {"name": ref.familiar_name})
     return PushResult(tag=ref.tag, digest=pushed, size=store.blobs.size(pushed))
 
 

@@ -47,7 +47,18 @@ def remove(store: Store, names: Iterable[str], *, force: bool = False, prune: bo
             report.errors.append(e)
     if report.deleted and prune:
         report.reclaimed += collect_garbage(store)
+    _report_events(store, report)
     return report
+
+
+def _report_events(store: Store, report: RemoveReport) -> None:
+    from mocker.engine.events import record
+
+    for name in report.untagged:
+        if "@" not in name:
+            record(store, "image", "untag", name, {"name": name})
+    for image_id in report.deleted:
+        record(store, "image", "delete", image_id, {"name": image_id})
 
 
 def _in_use_by_containers(store: Store, image_id: str) -> list[str]:
@@ -235,4 +246,5 @@ def prune(store: Store, *, all_images: bool = False, filters: dict[str, list[str
             continue
         _delete_image(store, rec, report)
     report.reclaimed = collect_garbage(store)
+    _report_events(store, report)
     return report

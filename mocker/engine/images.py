@@ -252,6 +252,10 @@ def tag(store: Store, source: str, target: str) -> None:
         with transaction(store.db) as conn:
             db.set_tag(conn, str(dst), image_id=rec.id)
     sync_layout_index(store)
+    from mocker.engine.events import record
+
+    image_id = idx.digest if idx is not None else rec.id
+    record(store, "image", "tag", image_id, {"name": dst.familiar()})
 
 
 def image_config(store: Store, rec: ImageRecord) -> dict[str, Any]:

@@ -123,6 +123,6 @@ def _drop_locks(store: Store, cid: str) -> bool:
     with try_file_lock(lock) as got:
         if not got:
             return False
-        for suffix in (".lock", ".attached"):
+        for suffix in (".lock", ".attached", ".died"):
             (store.paths.run / "locks" / f"{cid}{suffix}").unlink(missing_ok=True)
     return True

@@ -177,6 +177,9 @@ def create(store: Store, opts: NetworkCreateOptions) -> NetworkRecord:
         rec = NetworkRecord(id=nid, name=opts.name, driver="bridge", created=time.time(), config=cfg,
                             labels=dict(opts.labels))
         ndb.insert(conn, rec)
+    from mocker.engine.events import record
+
+    record(store, "network", "create", rec.id, {"name": rec.name, "type": rec.driver})
     return rec
 
 
@@ -287,6 +290,9 @@ def remove(store: Store, name_or_id: str, *, force: bool = False) -> NetworkReco
         for e in eps:       # stopped containers lose this network, as with Docker (their start then fails)
             ndb.delete_endpoint(conn, e.container_id, net.id)
         ndb.delete(conn, net.id)
+    from mocker.engine.events import record
+
+    record(store, "network", "destroy", net.id, {"name": net.name, "type": net.driver})
     return net
 
 
@@ -382,6 +388,9 @@ def connect(store: Store, network: str, container: str, *, aliases: tuple[str, .
                 with transaction(store.db) as conn:
                     ndb.delete_endpoint(conn, rec.id, net.id)
                 raise
+    from mocker.engine.events import record
+
+    record(store, "network", "connect", net.id, {"container": rec.id, "name": net.name, "type": net.driver})
 
 
 def disconnect(store: Store, network: str, container: str, *, force: bool = False) -> None:
@@ -405,3 +414,6 @@ def disconnect(store: Store, network: str, container: str, *, force: bool = Fals
             network_attach.disconnect_live(store, rec, net)
         with transaction(store.db) as conn:
             ndb.delete_endpoint(conn, rec.id, net.id)
+    from mocker.engine.events import record
+
+    record(store, "network", "disconnect", net.id, {"container": rec.id, "name": net.name, "type": net.driver})

@@ -144,6 +144,9 @@ def create_volume(store: Store, name: str | None = None, *, driver: str = DRIVER
         os.makedirs(store.paths.text("volumes", name), mode=0o701, exist_ok=True)
         os.makedirs(rec.mountpoint, mode=0o755, exist_ok=True)
         vdb.insert_volume(conn, rec)
+    from mocker.engine.events import record
+
+    record(store, "volume", "create", rec.name, {"driver": rec.driver})
     return rec
 
 
@@ -325,6 +328,9 @@ def _delete(store: Store, name: str, *, force: bool = False, container_id: str |
     _write_refs(store, name, set())
     if trash is not None:
         shutil.rmtree(trash, ignore_errors=True)
+    from mocker.engine.events import record
+
+    record(store, "volume", "destroy", name, {"driver": DRIVER})
     return True
 
 
@@ -458,6 +464,9 @@ def _umount(path: str) -> None:
 def mount(store: Store, name: str, container_id: str) -> str:
     """Mount the volume for a container that uses it (a no-op path for plain volumes); returns ``_data``."""
     rec = get_volume(store, name)
+    from mocker.engine.events import record
+
+    record(store, "volume", "mount", name, {"container": container_id, "driver": rec.driver})
     if not needs_mount(rec):
         return rec.mountpoint
     with _lock(store):

@@ -226,10 +226,20 @@ def test_onbuild_triggers_run_in_the_child_build(mocker, context) -> None:
 def test_flags_mocker_cannot_honour_say_so(mocker, context) -> None:
     ctx = context({"Dockerfile": "FROM busybox\n"})
     for flags in (["--cache-from", "type=local,src=/x"], ["--memory", "10m"], ["--squash"], ["--ssh", "default"],
-                  ["--progress", "tty"], ["--rm=false"]):
+                  ["--progress", "tty"]):
         r = mocker("build", *flags, str(ctx), check=False)
         assert r.returncode == 125, flags
         assert "is not supported by mocker (" in r.stderr, flags
+
+
+def test_rm_false_keeps_the_containers_of_successful_steps(mocker, context) -> None:
+    ctx = context({"Dockerfile": "FROM busybox\nRUN echo kept > /k\nRUN exit 0\n"})
+    mocker("build", "--rm=false", "--no-cache", "-t", "kept-steps", str(ctx))
+    ids = mocker("ps", "-aq").stdout.split()
+    assert len(ids) == 2
+    mocker("rm", *ids)
+    mocker("build", "--rm=false", "--force-rm", "--no-cache", str(ctx))
+    assert mocker("ps", "-aq").stdout == ""
 
 
 def test_cache_from_an_image_stands_in_for_the_local_cache(mocker, context) -> None:

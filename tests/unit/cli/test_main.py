@@ -36,7 +36,7 @@ def test_docker_commands_mocker_lacks_say_so_with_125(command):
     assert err.startswith(f"Error: 'mocker {command}' is not supported by mocker (")
 
 
-@pytest.mark.parametrize("command", ["events"])
+@pytest.mark.parametrize("command", ["container"])
 def test_later_milestones_error_honestly(command):
     code, _, err = run(command)
     assert code == 125
