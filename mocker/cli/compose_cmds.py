@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mocker.cli.compose import CONFIG, VERSION, Session, Sub, color_enabled
 from mocker.cli.flags import Flag, Parsed
-from mocker.errors import MockerError, NotSupported, UsageError
+from mocker.errors import MockerError, UsageError
 
 if TYPE_CHECKING:
     from mocker.store.containers import ContainerRecord
@@ -427,15 +427,11 @@ def builder_for(s: Session, project: Any, *, no_cache: bool = False, pull: bool 
 
 
 def _build(s: Session, p: Parsed) -> int:
-    from mocker.compose.building import BUILD_LATER, available
-
     project = s.project(tuple(p.args))
     for n in p.args:
         if n not in project.services:
             raise MockerError(f"no such service: {n}")
     buildable = [n for n in (p.args or sorted(project.services)) if project.services[n].get("build")]
-    if buildable and not available():
-        raise NotSupported("'mocker compose build'", BUILD_LATER)
     args = {}
     for item in p.build_arg:
         key, eq, value = item.partition("=")
@@ -461,10 +457,6 @@ BUILD = Sub("build", "build [OPTIONS] [SERVICE...]", "Build or rebuild services"
 def _port(s: Session, p: Parsed) -> int:
     from mocker.cli.compose_run import _container
     from mocker.cli.main import run as cli_run
-    from mocker.compose.networking import available
-
-    if not available():
-        raise NotSupported("'mocker compose port'", "published ports arrive with the networking milestone (issue #4)")
     if p.protocol not in ("tcp", "udp", "sctp"):
         raise UsageError(f"invalid protocol: {p.protocol}")
     rec = _container(s, p.args[0], p.index)

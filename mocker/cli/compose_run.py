@@ -83,16 +83,18 @@ def _run(s: Session, p: Parsed) -> int:
     from mocker.engine import containers
     from mocker.engine.container_create import create
 
-    if p.publish:
-        raise NotSupported("-p/--publish", "published ports arrive with the networking milestone (issue #4)")
     service = p.args[0]
     project = s.project((service,))
     if service not in project.services:
         raise MockerError(f"no such service: {service}")
     svc = dict(project.services[service])
-    if p.service_ports and svc.get("ports"):
-        raise NotSupported("--service-ports", "published ports arrive with the networking milestone (issue #4)")
-    svc.pop("ports", None)
+    if not p.service_ports:
+        svc.pop("ports", None)      # a one-off publishes the service's ports only with --service-ports
+    if p.publish:
+        from mocker.compose.normalize import parse_port
+
+        svc["ports"] = [*(svc.get("ports") or ()),
+                        *(e for item in p.publish for e in parse_port(item, "run --publish"))]
     if p.volume:
         from mocker.compose.normalize import parse_volume
 
@@ -128,7 +130,8 @@ def _run(s: Session, p: Parsed) -> int:
                           entrypoint=(tuple(__import__("shlex").split(p.entrypoint)) if p.entrypoint else ())
                           if p.entrypoint is not None else None,
                           extra_env=tuple(p.env), tty=tty, stdin_open=not p.detach and p.interactive,
-                          workdir=p.workdir, user=p.user, auto_remove=p.rm, oneoff=True)
+                          workdir=p.workdir, user=p.user, auto_remove=p.rm, oneoff=True,
+                          use_aliases=p.use_aliases)
     try:
         rec = create(store, opts, image)
     except MockerError as e:
@@ -163,7 +166,8 @@ RUN = Sub("run", "run [OPTIONS] SERVICE [COMMAND] [ARGS...]", "Run a one-off com
                  Flag("remove-orphans", help="Remove containers for services not defined in the Compose file"),
                  Flag("rm", help="Automatically remove the container when it exits"),
                  Flag("service-ports", help="Run command with all service's ports enabled and mapped to the host"),
-                 Flag("use-aliases", unsupported="network aliases arrive with the networking milestone (issue #4)"),
+                 Flag("use-aliases", help="Use the service's network useAliases in the network(s) the container "
+                                                       "connects to"),
                  Flag("user", "u", kind="str", metavar="string", help="Run as specified username or uid"),
                  Flag("volume", "v", kind="list", metavar="stringArray", help="Bind mount a volume"),
                  Flag("workdir", "w", kind="str", metavar="string", help="Working directory inside the container"),

@@ -1,4 +1,4 @@
-"""``build:`` services through the engine's builder (issue #5) when the engine has one.
+"""``build:`` services through the engine's builder (issue #5).
 
 The image is tagged with the service's ``image:`` or, without one, ``<project>-<service>`` (Docker
 Compose's default name), plus ``build.tags``. Keys the builder cannot honour are refused by name;
@@ -7,8 +7,6 @@ without the engine's build module every build says it is not supported yet.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,13 +15,8 @@ from mocker.compose.model import Project
 from mocker.errors import InvalidArgument, NotSupported
 from mocker.store.store import Store
 
-BUILD_LATER = "image builds arrive with the build milestone (issue #5)"
 _UNSUPPORTED = ("ssh", "cache_to", "additional_contexts", "entitlements", "privileged", "ulimits", "isolation",
                 "shm_size", "secrets", "provenance", "sbom")
-
-
-def available() -> bool:
-    return importlib.util.find_spec("mocker.engine.build") is not None
 
 
 def image_name(project: Project, name: str, svc: dict[str, Any]) -> str:
@@ -35,8 +28,6 @@ def build_service(store: Store, project: Project, name: str, svc: dict[str, Any]
                   build_args: dict[str, str] | None = None) -> Any:
     """Build one service's image; returns its image record."""
     where = f"services.{name}.build"
-    if not available():
-        raise NotSupported(where, BUILD_LATER)
     b = svc.get("build") or {}
     for key in _UNSUPPORTED:
         if b.get(key) not in (None, [], {}, False):
@@ -60,9 +51,9 @@ def build_service(store: Store, project: Project, name: str, svc: dict[str, Any]
         df_name = df_path.name
     args = {str(k): str(v) for k, v in (b.get("args") or {}).items() if v is not None}
     args.update(build_args or {})
-    options = importlib.import_module("mocker.build.options")
-    ctxmod = importlib.import_module("mocker.build.context")
-    engine = importlib.import_module("mocker.engine.build")
+    from mocker.build import context as ctxmod
+    from mocker.build import options
+    from mocker.engine import build as engine
     from mocker.engine.images import get_image
 
     tag = image_name(project, name, svc)

@@ -1,16 +1,12 @@
-"""The project's networks, through the engine's networks (issue #4) when the engine has them.
+"""The project's networks, through the engine's networks (issue #4).
 
 ``<project>_default`` and the other networks the services use are created with Docker Compose's
 labels; each container joins them with its service name as alias (DNS by service name), its
-``aliases`` and ``ipv4_address``; ``ports`` become the engine's ``-p`` specs. Without the engine's
-network module (before the networking milestone) every one of these says it is not supported,
-and a service on the implicit default network gets loopback only (``up`` says so).
+``aliases`` and ``ipv4_address``; ``ports`` become the engine's ``-p`` specs.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -20,17 +16,14 @@ from mocker.engine.types.containers import NetworkAttachment
 from mocker.errors import NotFound, NotSupported
 from mocker.store.store import Store
 
-NET_LATER = "networks and published ports arrive with the networking milestone (issue #4)"
 Report = Callable[[str], None]
 
 
-def available() -> bool:
-    return importlib.util.find_spec("mocker.engine.networks") is not None
-
-
 def _engine_networks() -> Any:
-    """``mocker.engine.networks`` (imported by name: it arrives with the networking milestone)."""
-    return importlib.import_module("mocker.engine.networks")
+    """``mocker.engine.networks``, imported when a project has networks (not on every compose command)."""
+    from mocker.engine import networks
+
+    return networks
 
 
 def _publish(ports: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -50,9 +43,11 @@ def _publish(ports: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def service_networking(project: Project, name: str, svc: dict[str, Any]) -> tuple[
+def service_networking(project: Project, name: str, svc: dict[str, Any], *, use_aliases: bool = True) -> tuple[
         tuple[NetworkAttachment, ...], tuple[str, ...]]:
-    """(networks to join, ``-p`` specs) for one of the service's containers."""
+    """(networks to join, ``-p`` specs) for one of the service's containers. ``use_aliases``: the
+    service name and its ``aliases`` as DNS aliases (a ``compose run`` one-off gets them only with
+    ``--use-aliases``, as in Docker Compose)."""
     where = f"services.{name}"
     mode = svc.get("network_mode")
     if mode:
@@ -60,17 +55,11 @@ def service_networking(project: Project, name: str, svc: dict[str, Any]) -> tupl
             if svc.get("ports") and mode == "none":
                 raise NotSupported(f"{where}.ports with network_mode none", "there is no network to publish on")
             return (NetworkAttachment(name=mode),), _publish(svc.get("ports") or []) if mode == "host" else ()
-        if not available() or mode.startswith("service:"):
-            raise NotSupported(f"{where}.network_mode: {mode}", NET_LATER if not available() else
+        if mode.startswith("service:"):
+            raise NotSupported(f"{where}.network_mode: {mode}",
                                "sharing another service's network namespace is not implemented")
         return (NetworkAttachment(name=mode),), _publish(svc.get("ports") or [])
     nets = svc.get("networks") or {}
-    if not available():
-        if set(nets) - {"default"} or any(v for v in nets.values()):
-            raise NotSupported(f"{where}.networks", NET_LATER)
-        if svc.get("ports"):
-            raise NotSupported(f"{where}.ports", NET_LATER)
-        return (), ()
     attach = []
     # The network with the highest priority comes first (Docker Compose's order), then by name.
     for key in sorted(nets, key=lambda k: (-int((nets[k] or {}).get("priority") or 0), k)):
@@ -79,7 +68,8 @@ def service_networking(project: Project, name: str, svc: dict[str, Any]) -> tupl
             if spec.get(unsupported):
                 raise NotSupported(f"{where}.networks.{key}.{unsupported}", "not implemented by mocker's networks")
         attach.append(NetworkAttachment(name=project.network_name(key),
-                                        aliases=(name, *[str(a) for a in spec.get("aliases") or ()]),
+                                        aliases=(name, *[str(a) for a in spec.get("aliases") or ()])
+                                        if use_aliases else (),
                                         ipv4_address=spec.get("ipv4_address")))
     return tuple(attach), _publish(svc.get("ports") or [])
 
@@ -89,11 +79,6 @@ def ensure_networks(store: Store, project: Project, services: list[str], report:
     used = sorted({k for n in services for k in (project.services[n].get("networks") or {})
                    if not project.services[n].get("network_mode")})
     if not used:
-        return
-    if not available():
-        if used == ["default"]:
-            report(f" Network {project.name}_default  Skipped (networking is not implemented yet, issue #4: "
-                   "containers get loopback only)")
         return
     networks = _engine_networks()
     for key in used:
@@ -124,8 +109,6 @@ def ensure_networks(store: Store, project: Project, services: list[str], report:
 
 def remove_networks(store: Store, project_name: str, report: Report) -> None:
     """``down``: the networks this project created (by label); external ones are not the project's."""
-    if not available():
-        return
     networks = _engine_networks()
     for net in networks.list_networks(store):
         if (net.labels or {}).get(L.PROJECT) != project_name:

@@ -172,7 +172,7 @@ def ensure_volumes(store: Store, project: Project, report: Report) -> None:
 def service_image(store: Store, project: Project, name: str, opts: UpOptions, report: Report) -> Any:
     """The image a service's containers run: built (``--build``, ``pull_policy: build``, or a missing
     image of a service with ``build:``), else local or pulled per ``pull_policy`` / ``--pull``."""
-    from mocker.compose.building import BUILD_LATER, image_name
+    from mocker.compose.building import image_name
     from mocker.engine.images import find_image
     from mocker.errors import NotSupported
 
@@ -183,7 +183,7 @@ def service_image(store: Store, project: Project, name: str, opts: UpOptions, re
     image = image_name(project, name, svc)
     if svc.get("build") and not opts.no_build and (opts.build or policy == "build" or find_image(store, image) is None):
         if opts.builder is None:
-            raise NotSupported(f"services.{name}.build", BUILD_LATER)
+            raise NotSupported(f"services.{name}.build", "this command does not build images")
         report(f" {name}  Building")
         rec = opts.builder(name)
         report(f" {name}  Built")

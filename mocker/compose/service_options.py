@@ -10,7 +10,6 @@ from typing import Any
 
 from mocker.compose import durations
 from mocker.compose.model import Project
-from mocker.compose.networking import NET_LATER
 from mocker.engine.types.containers import (
     ContainerCreateOptions,
     HealthCheck,
@@ -34,7 +33,8 @@ _UNSUPPORTED = {
     "device_cgroup_rules": "device cgroup rules are not implemented",
     "external_links": "legacy links are not implemented", "links": "legacy links are not implemented",
     "gpus": "there are no GPUs to assign", "ipc": "IPC namespace modes are not implemented",
-    "mac_address": NET_LATER, "mem_swappiness": "memory swappiness is not implemented",
+    "mac_address": "a service-level mac_address is not passed to the engine yet",
+    "mem_swappiness": "memory swappiness is not implemented",
     "models": "AI models are a Docker Desktop feature", "oom_score_adj": "OOM score adjustment is not implemented",
     "pid": "PID namespace modes are not implemented", "post_start": "lifecycle hooks are not implemented",
     "pre_stop": "lifecycle hooks are not implemented", "provider": "service providers are not implemented",
@@ -195,7 +195,7 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
                    entrypoint: tuple[str, ...] | None = None, extra_env: tuple[str, ...] = (),
                    tty: bool | None = None, stdin_open: bool | None = None, workdir: str | None = None,
                    user: str | None = None, auto_remove: bool = False, oneoff: bool = False,
-                   anon_volumes: dict[str, str] | None = None) -> ContainerCreateOptions:
+                   anon_volumes: dict[str, str] | None = None, use_aliases: bool = True) -> ContainerCreateOptions:
     """``anon_volumes`` (target -> volume name): the anonymous volumes of the container this one
     replaces; Docker Compose carries them over on recreation, so their data survives."""
     where = f"services.{name}"
@@ -209,7 +209,7 @@ def create_options(project: Project, name: str, svc: dict[str, Any], *, containe
         raise NotSupported(f"{where}.security_opt", "security options from compose files are not implemented")
     from mocker.compose.networking import service_networking
 
-    networks, publish = service_networking(project, name, svc)
+    networks, publish = service_networking(project, name, svc, use_aliases=use_aliases)
     _check_deploy(svc, where)
     restart = RestartPolicy() if oneoff else _restart(svc.get("restart") or _deploy_restart(svc))
     return ContainerCreateOptions(

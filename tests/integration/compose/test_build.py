@@ -1,19 +1,13 @@
 """``build:`` services through the engine's builder (issue #5): default image name, build once,
-``up --build`` recreates on a new image, ``compose build`` with ``--build-arg``. Before the builder
-exists, a service that needs a build is refused with exit 125."""
+``up --build`` recreates on a new image, ``compose build`` with ``--build-arg``."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from .conftest import Compose
-
-HAS_BUILD = importlib.util.find_spec("mocker.engine.build") is not None
 
 FILE = """
 services:
@@ -32,16 +26,6 @@ def _write(project_dir: Path) -> None:
     (project_dir / "compose.yaml").write_text(FILE)
 
 
-@pytest.mark.skipif(HAS_BUILD, reason="the engine has a builder")
-def test_build_is_refused_before_the_builder_exists(compose: Compose, project_dir: Path) -> None:
-    _write(project_dir)
-    out = compose("up", "-d", check=False)
-    assert out.returncode == 125
-    assert "services.app.build is not supported by mocker" in out.stderr
-    assert compose("build", check=False).returncode == 125
-
-
-@pytest.mark.skipif(not HAS_BUILD, reason="the engine has no builder yet (issue #5)")
 def test_up_builds_a_missing_image_once_and_up_build_rebuilds(
         compose: Compose, project_dir: Path, run_mocker: Callable[..., subprocess.CompletedProcess[str]]) -> None:
     _write(project_dir)

@@ -1,9 +1,8 @@
 """The project network (through the engine's networks, issue #4): DNS by service name, aliases,
-published ports, ``down`` removing the project's networks only. Skipped before networking exists."""
+published ports, ``down`` removing the project's networks only."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 import subprocess
@@ -11,12 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from .conftest import Compose
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("mocker.engine.networks") is None,
-                                reason="the engine has no networks yet (issue #4)")
 
 WEB = """
 services:
@@ -86,3 +80,34 @@ def test_external_network_must_exist_and_is_kept(compose: Compose, project_dir: 
         assert "compose-ext-net" in run_mocker("network", "ls", "--format", "{{.Name}}").stdout.split()
     finally:
         run_mocker("network", "rm", "compose-ext-net", check=False)
+
+
+def test_run_publishes_with_service_ports_or_p_and_takes_aliases_only_when_asked(
+        compose: Compose, project_dir: Path, run_mocker: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    (project_dir / "compose.yaml").write_text(WEB)
+
+    def one_off(*flags: str) -> dict:
+        cid = compose("run", "-d", *flags, "web").stdout.strip()
+        return json.loads(run_mocker("inspect", cid).stdout)[0]
+
+    plain = one_off()
+    assert plain["NetworkSettings"]["Ports"] == {}          # a one-off does not publish the service's ports
+    assert not plain["NetworkSettings"]["Networks"]["proj_default"]["Aliases"]
+    served = one_off("--service-ports", "--use-aliases")
+    assert served["NetworkSettings"]["Ports"]["80/tcp"][0]["HostIp"] == "127.0.0.1"
+    assert {"web", "www"} <= set(served["NetworkSettings"]["Networks"]["proj_default"]["Aliases"])
+    published = one_off("-p", "127.0.0.1::80")
+    host_port = int(published["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"])
+    deadline = time.monotonic() + 20
+    reply = b""
+    while b"hello-from-web" not in reply and time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", host_port), timeout=5) as s:
+                s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                reply = b""
+                while chunk := s.recv(4096):
+                    reply += chunk
+        except OSError:
+            time.sleep(0.3)
+    assert b"hello-from-web" in reply
+    compose("down")
