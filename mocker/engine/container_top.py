@@ -7,6 +7,7 @@ into the API's ``Titles``/``Processes`` (the last column keeps its spaces, e.g. 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 
 from mocker.errors import Conflict, MockerError
@@ -20,7 +21,10 @@ def top(store: Store, name_or_id: str, ps_args: list[str]) -> tuple[str, list[st
     if rec.status not in ("running", "paused"):
         raise Conflict(f"container {rec.id} is not running")
     pids = container_pids(rec.pid)
-    out = subprocess.run(["ps", *(ps_args or ["-ef"])], capture_output=True, text=True, check=False)
+    # argv list, no shell: the user's ps options go to ps as arguments, as Docker's daemon passes them
+    ps = shutil.which("ps") or "/bin/ps"
+    out = subprocess.run([ps, *(ps_args or ["-ef"])], capture_output=True, text=True,  # noqa: S603
+                         check=False)
     if out.returncode != 0:
         raise MockerError(f"ps: {out.stderr.strip()}")
     lines = out.stdout.splitlines()

@@ -26,7 +26,7 @@ def runtime_versions() -> dict[str, str]:
         if not path:
             continue
         try:
-            text = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=5,
+            text = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=5,  # noqa: S603
                                   check=False).stdout
         except (OSError, subprocess.TimeoutExpired):
             continue

@@ -436,7 +436,7 @@ def _run(argv: list[str], what: str) -> None:
     import subprocess
 
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603 - argv list, no shell
     except FileNotFoundError as e:
         raise OCIRuntimeError(f"{what}: {argv[0]} not found (install util-linux)") from e
     if proc.returncode != 0:

@@ -191,7 +191,7 @@ def _run_helper(helper: str, action: str, stdin: str, verb: str) -> tuple[bool, 
     """Run ``docker-credential-<helper> <action>``; (ok, stdout). Raise on anything but "not found"."""
     program = f"docker-credential-{helper}"
     try:
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: S603 - docker-credential-<name> from config.json, argv list, no shell
             [program, action],
             input=stdin.encode("utf-8"),
             capture_output=True,

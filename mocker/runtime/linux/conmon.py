@@ -149,7 +149,7 @@ class ConmonProcess:
             children.append(attach_child)
             environ["_OCI_ATTACHPIPE"] = str(attach_child.fileno())
         try:
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(  # noqa: S603 - conmon's own argv list, no shell
                 conmon_argv(opts, conmon),
                 env=environ, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE, pass_fds=[c.fileno() for c in children], process_group=0,

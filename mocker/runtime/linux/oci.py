@@ -96,7 +96,7 @@ class OCIRuntime:
     def try_run(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
         os.makedirs(self.root, mode=0o700, exist_ok=True)
         try:
-            return subprocess.run(
+            return subprocess.run(  # noqa: S603 - the resolved runtime binary, argv list, no shell
                 [self.path, *self.global_args, *args],
                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False,
             )
