@@ -56,7 +56,7 @@ def sweep(store: Store) -> list[str]:
 def _empty_trash(store: Store) -> None:
     import shutil
 
-    from mocker.runtime.linux.runtime import TRASH
+    from mocker.runtime.linux.procfiles import TRASH
 
     trash = store.paths.containers / TRASH
     try:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from mocker.errors import Conflict, ContainerNotFound, OCIRuntimeError
 from mocker.runtime.base import DEFAULT_DETACH_KEYS, Capabilities, RuntimeState, Status
 from mocker.runtime.linux import cgroups
+from mocker.runtime.linux.procfiles import TRASH, discard_dir, is_conmon, proc_stat, read_pid
 from mocker.store.paths import StorePaths
 
 if TYPE_CHECKING:       # `state()` (every `ps` row) needs none of these: they load when used
@@ -52,75 +53,11 @@ def _read(path: str) -> str | None:
         return None
 
 
-TRASH = ".trash"
-"""Directory under the bundles where removed containers' files wait for a background ``rm -rf``."""
-
-
-def discard_dir(path: str, trash: str) -> None:
-    """Make ``path`` disappear now and delete its contents in the background.
-
-    Deleting a container's writable layer costs ~10 rmdir/unlink calls of a few ms each on a busy
-    disk (~40 ms for ``run --rm``, measured). Renaming it into ``trash`` (same filesystem) is atomic:
-    the container's files are gone for every reader when this returns. A detached ``rm`` deletes
-    them; one that never finishes (killed, reboot) leaves files that ``system prune`` sweeps.
-    Falls back to deleting in place when the rename fails.
-    """
-    import shutil
-    import subprocess
-
-    target = os.path.join(trash, f"{os.path.basename(path)}-{os.getpid()}-{time.monotonic_ns()}")
-    try:
-        os.makedirs(trash, mode=0o700, exist_ok=True)
-        os.rename(path, target)
-    except FileNotFoundError:
-        return
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)
-        return
-    rm = shutil.which("rm") or "/bin/rm"
-    try:
-        subprocess.Popen(  # noqa: S603 - fixed argv; the path is ours (the store's trash)
-            [rm, "-rf", "--one-file-system", "--", target], stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
-    except OSError:
-        shutil.rmtree(target, ignore_errors=True)
-
-
 def _write_json(path: str, data: object) -> None:
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
         json.dump(data, f)
     os.replace(tmp, path)
-
-
-def proc_stat(pid: int) -> tuple[str, int] | None:
-    """(state letter, start time in clock ticks) of a live pid, None if there is no such process."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rfind(b")") + 2:].split()
-    return fields[0].decode(), int(fields[19])
-
-
-def _read_pid(path: str) -> int:
-    text = (_read(path) or "").strip()
-    return int(text) if text.isdigit() else 0
-
-
-def _is_conmon(pid: int, cid: str) -> bool:
-    """True if ``pid`` is a live (not zombie) conmon supervising ``cid``."""
-    if pid <= 0:
-        return False
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            argv = f.read().split(b"\0")
-    except OSError:
-        return False
-    stat = proc_stat(pid)
-    return (stat is not None and stat[0] != "Z" and os.path.basename(argv[0]) == b"conmon"
-            and cid.encode() in argv)
 
 
 class LinuxRuntime:
@@ -365,9 +302,9 @@ class LinuxRuntime:
             status = Status.PAUSED if cgroups.is_frozen(paths) else Status.RUNNING
             return RuntimeState(status=status, pid=pid, started_at=float(started))
         # The process is gone: conmon is about to write the exit file, or conmon is gone too.
-        conmon_pid = _read_pid(os.path.join(run, "conmon.pid"))
+        conmon_pid = read_pid(os.path.join(run, "conmon.pid"))
         deadline = time.monotonic() + 2.0
-        while _is_conmon(conmon_pid, container_id) and time.monotonic() < deadline:
+        while is_conmon(conmon_pid, container_id) and time.monotonic() < deadline:
             time.sleep(0.005)
             exited = self._exit_state(container_id, bundle, run)
             if exited is not None:
@@ -545,9 +482,9 @@ class LinuxRuntime:
             self._send(container_id, proc["pid"], SIGKILL, thaw=cgroups.is_frozen(paths))
         # conmon writes the exit file, then runs the exit command (which may be what calls us): wait
         # for the file, not for conmon, before its directory goes.
-        conmon_pid = _read_pid(os.path.join(run, "conmon.pid"))
+        conmon_pid = read_pid(os.path.join(run, "conmon.pid"))
         deadline = time.monotonic() + 2.0
-        while (not os.path.exists(exit_file) and _is_conmon(conmon_pid, container_id)
+        while (not os.path.exists(exit_file) and is_conmon(conmon_pid, container_id)
                and time.monotonic() < deadline):
             time.sleep(0.002)
         if cgroups.oom_kills(paths) and os.path.isdir(bundle):
