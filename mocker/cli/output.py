@@ -63,10 +63,15 @@ def report_errors(ctx: Context, errors: Sequence[Exception], *, on_error: Callab
 def print_inspected(ctx: Context, docs: Sequence[Any], missing: Sequence[str], fmt: str | None, *,
                     missing_message: str) -> int:
     """Every ``inspect`` verb: what was found (JSON or ``--format``), then one error per missing name."""
+    return print_found(ctx, docs, [f"{missing_message}: {m}" for m in missing], fmt)
+
+
+def print_found(ctx: Context, docs: Sequence[Any], errors: Sequence[object], fmt: str | None) -> int:
+    """What was found (JSON or ``--format``), then one ``Error:`` line per error; exit 1 if any."""
     if fmt:
         render_each(ctx, fmt, docs)
     else:
         print_json(ctx, docs)
-    for m in missing:
-        ctx.err(f"Error: {missing_message}: {m}")
-    return 1 if missing else 0
+    for e in errors:
+        ctx.err(f"Error: {e}")
+    return 1 if errors else 0

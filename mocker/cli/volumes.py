@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mocker.cli.command import Command
 from mocker.cli.flags import Flag
-from mocker.cli.output import print_formatted, print_json, render_each
+from mocker.cli.output import print_formatted
 from mocker.errors import UsageError
 
 TYPE_CHECKING = False
@@ -194,14 +194,10 @@ def inspect_volumes(ctx: Context, names: list[str]) -> tuple[list[dict[str, Any]
 
 
 def _inspect(ctx: Context, p: Parsed) -> int:
+    from mocker.cli.output import print_found
+
     docs, errors = inspect_volumes(ctx, p.args)
-    if p.format:
-        render_each(ctx, p.format, docs)
-    else:
-        print_json(ctx, docs)
-    for e in errors:
-        ctx.err(f"Error: {e}")
-    return 1 if errors else 0
+    return print_found(ctx, docs, errors, p.format)
 
 
 INSPECT = Command(
