@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mocker.cli.command import Command, Context
 from mocker.cli.flags import Flag, Parsed
 from mocker.cli.output import print_formatted, render_each
@@ -41,14 +43,8 @@ VERSION = Command(
 )
 
 
-def _info(ctx: Context, p: Parsed) -> int:
-    from mocker.engine.system import info
-    from mocker.format.units import bytes_size
-
-    d = info(ctx.store())
-    if p.format:
-        render_each(ctx, p.format, [d])
-        return 0
+def print_info_head(ctx: Context, d: dict[str, Any]) -> None:
+    """The lines of ``docker info`` every backend prints the same way (client, container counts)."""
     ctx.out("Client:")
     ctx.out(" Context:    default")
     ctx.out(" Debug Mode: " + ("true" if ctx.debug else "false"))
@@ -60,6 +56,17 @@ def _info(ctx: Context, p: Parsed) -> int:
     ctx.out(f"  Stopped: {d['ContainersStopped']}")
     ctx.out(f" Images: {d['Images']}")
     ctx.out(f" Server Version: {d['ServerVersion']}")
+
+
+def _info(ctx: Context, p: Parsed) -> int:
+    from mocker.engine.system import info
+    from mocker.format.units import bytes_size
+
+    d = info(ctx.store())
+    if p.format:
+        render_each(ctx, p.format, [d])
+        return 0
+    print_info_head(ctx, d)
     ctx.out(f" Storage Driver: {d['Driver']}")
     ctx.out(f" Backend: {d['Backend']}")
     ctx.out(f" Cgroup Version: {d['CgroupVersion']}")

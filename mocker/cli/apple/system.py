@@ -40,22 +40,13 @@ def info_doc() -> dict[str, Any]:
 
 def info(ctx: Context, p: Parsed) -> int:
     from mocker.cli.output import render_each
+    from mocker.cli.system import print_info_head
 
     d = info_doc()
     if p.format:
         render_each(ctx, p.format, [d])
         return 0
-    ctx.out("Client:")
-    ctx.out(" Context:    default")
-    ctx.out(" Debug Mode: " + ("true" if ctx.debug else "false"))
-    ctx.out("")
-    ctx.out("Server:")
-    ctx.out(f" Containers: {d['Containers']}")
-    ctx.out(f"  Running: {d['ContainersRunning']}")
-    ctx.out(f"  Paused: {d['ContainersPaused']}")
-    ctx.out(f"  Stopped: {d['ContainersStopped']}")
-    ctx.out(f" Images: {d['Images']}")
-    ctx.out(f" Server Version: {d['ServerVersion']}")
+    print_info_head(ctx, d)
     ctx.out(f" Backend: apple (Apple's container {d['ContainerVersion']}, selected by {d['BackendSource']})")
     ctx.out(f" Container CLI: {d['ContainerCLI']}")
     ctx.out(f" Container Service: {d['ContainerService']}" +
