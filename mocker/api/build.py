@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -175,17 +176,18 @@ def build(req: Request) -> None:
     cache_from = _json_list(req, "cachefrom")
     auth = registry_config(req)
     store = req.store
-    context = context_from_tar(req.body_stream(), store.paths.root / "build" / "contexts",  # type: ignore[arg-type]
+    context = context_from_tar(req.body_stream(), store.paths.text("build", "contexts"),  # type: ignore[arg-type]
                                source="the request body")
     try:
         rel = _dockerfile_path(df_name)
-        path = context.root / rel
+        path = os.path.join(context.root, rel)
         try:
-            dockerfile = path.read_text(errors="replace")
+            with open(path, errors="replace") as f:
+                dockerfile = f.read()
         except OSError:
             raise InvalidArgument(f"Cannot locate specified Dockerfile: {df_name}") from None
         opts = BuildOptions(
-            dockerfile=dockerfile, dockerfile_name=path.name, tags=tuple(tags), build_args=build_args,
+            dockerfile=dockerfile, dockerfile_name=os.path.basename(path), tags=tuple(tags), build_args=build_args,
             labels=labels, target=req.q("target") or None, no_cache=_flag(req, "nocache"),
             pull=_flag(req, "pull"), network=network, cache_from=tuple(cache_from), extra_hosts=tuple(extra_hosts),
             platforms=platforms, quiet=_flag(req, "q"), registry_auth=auth,

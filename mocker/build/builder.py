@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any
 
 from mocker.build import cache
-from mocker.build.context import BuildContext
-from mocker.build.dockerfile import Dockerfile, DockerfileError, Instruction, Stage
+from mocker.build.dockerfile import DockerfileError
 from mocker.build.instructions import (
     CONFIG_INSTRUCTIONS,
     ArgScope,
@@ -25,12 +22,22 @@ from mocker.build.instructions import (
     expander,
     run_argv,
 )
-from mocker.build.options import BuildOptions, Output
-from mocker.build.sources import Staging
 from mocker.build.state import ImageState
 from mocker.errors import InvalidArgument, MockerError, NotSupported
-from mocker.image.platform import Platform
-from mocker.store.store import Store
+
+# What a cached rebuild runs is mostly start-up: names below are for annotations only, and the
+# modules that write (sources' staging, copy, layers, run) are imported where a step runs (DECISIONS 32).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from mocker.build.context import BuildContext
+    from mocker.build.dockerfile import Dockerfile, Instruction, Stage
+    from mocker.build.options import BuildOptions, Output
+    from mocker.build.sources import Staging
+    from mocker.image.platform import Platform
+    from mocker.store.store import Store
 
 _COPY_FLAGS = ("from", "chown", "chmod", "link")
 _ADD_FLAGS = ("chown", "chmod", "link")
@@ -72,7 +79,15 @@ class PlatformBuild:
         self.cache_images: list[ImageState] | None = None
         self.pulled: set[tuple[str, Platform]] = set()
         self.layers_ok: set[str] = set()  # chain IDs known unpacked
-        self.staging = Staging(store.paths.root / "build" / "staging")
+        self._staging: Staging | None = None
+
+    def staging(self) -> str:
+        """A new temp dir for a step's unpacked archive or download, removed when the build ends."""
+        if self._staging is None:
+            from mocker.build.sources import Staging
+
+            self._staging = Staging(self.store.paths.text("build", "staging"))
+        return self._staging()
 
     # ---- planning --------------------------------------------------------------------------------
 
@@ -137,7 +152,8 @@ class PlatformBuild:
             for i in stages:
                 self.results[i] = self._build_stage(self.df.stages[i])
         finally:
-            self.staging.close()
+            if self._staging is not None:
+                self._staging.close()
             cache.touch(self.store, self.hits)
         return self.results[stages[-1]]
 
@@ -237,7 +253,8 @@ class PlatformBuild:
             return
         from mocker.store.images import has_layer
 
-        if all(has_layer(self.store.db, c) and os.path.isdir(self.store.paths.layer_dir(c)) for c in todo):
+        layer_dir = self.store.paths.text  # text, not paths.layer_dir's Path: no pathlib on this path
+        if all(has_layer(self.store.db, c) and os.path.isdir(layer_dir("layers", c.split(":", 1)[-1])) for c in todo):
             self.layers_ok.update(todo)  # all unpacked: no need for the unpacking machinery's imports
             return
         from mocker.engine.layers import ensure_layers
@@ -453,7 +470,7 @@ class PlatformBuild:
             rel = resolve_in_scope(merged, m.source or "/")
             return os.path.join(merged, rel) if rel else merged
         rel = posixpath.normpath("/" + (m.source or "/")).lstrip("/")
-        path = str(self.ctx.root / rel) if rel else str(self.ctx.root)
+        path = os.path.join(self.ctx.root, rel) if rel else self.ctx.root
         if not os.path.exists(path) or (rel and not self.ctx.included(rel)):
             raise DockerfileError(f"failed to compute cache key: \"/{rel}\" not found", line=ins.line)
         return path

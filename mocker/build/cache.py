@@ -9,18 +9,22 @@ hit counts only while they are still there. ``builder prune`` empties it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
-from typing import Any
 
+from mocker.digests import sha256_hex
 from mocker.store.db import transaction
-from mocker.store.store import Store
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mocker.store.store import Store
 
 
 def step_key(*parts: Any) -> str:
-    return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return "sha256:" + sha256_hex(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode())
 
 
 def _ensure_table(store: Store) -> None:

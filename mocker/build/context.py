@@ -8,23 +8,23 @@ modes, sizes, link targets and contents, never mtimes, so touching a file does n
 
 from __future__ import annotations
 
-import fnmatch
-import hashlib
 import os
 import posixpath
 import stat
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO
 
 from mocker.build.ignore import IgnoreMatcher, load_ignore_file
 from mocker.errors import InvalidArgument
+from mocker.records import frozen
+
+TYPE_CHECKING = False  # a cached rebuild walks the context: no ``typing``/``pathlib`` (DECISIONS 32)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import BinaryIO
 
 _GLOB = set("*?[")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Source:
     """One selected source: ``rel`` inside ``root`` (``""`` = the root itself)."""
 
@@ -36,10 +36,11 @@ class Source:
 class BuildContext:
     """A context directory, its ignore rules, and the temp dir to remove when it came from a tar."""
 
-    def __init__(self, root: Path, matcher: IgnoreMatcher, *, temp: Path | None = None) -> None:
-        self.root = root
+    def __init__(self, root: str | os.PathLike[str], matcher: IgnoreMatcher, *,
+                 temp: str | os.PathLike[str] | None = None) -> None:
+        self.root = os.fspath(root)  # text: the context's absolute path, symlinks resolved
         self.matcher = matcher
-        self.temp = temp
+        self.temp = os.fspath(temp) if temp is not None else None
         self.hashes: HashCache | None = None  # set by the engine for directory contexts
 
     def close(self) -> None:
@@ -61,18 +62,20 @@ class BuildContext:
             cleaned = ""
         if not (_GLOB & set(cleaned)):
             return [self._one(cleaned, src)]
+        import fnmatch
+
         found: list[Source] = []
         depth = cleaned.count("/")
         for rel in self._walk_names(""):
             if rel.count("/") == depth and fnmatch.fnmatchcase(rel, cleaned) and self.included(rel):
-                st = os.lstat(self.root / rel)
-                found.append(Source(str(self.root), rel, stat.S_ISDIR(st.st_mode)))
+                st = os.lstat(os.path.join(self.root, rel))
+                found.append(Source(self.root, rel, stat.S_ISDIR(st.st_mode)))
         if not found:
             raise InvalidArgument("COPY failed: no source files were specified")
         return sorted(found, key=lambda s: s.rel)
 
     def _one(self, rel: str, shown: str) -> Source:
-        path = self.root / rel if rel else self.root
+        path = os.path.join(self.root, rel) if rel else self.root
         try:
             st = os.lstat(path)
         except OSError:
@@ -83,15 +86,15 @@ class BuildContext:
                                   f"stat {shown.lstrip('/') or '.'}: file does not exist")
         if stat.S_ISLNK(st.st_mode):
             target = os.path.realpath(path)
-            if not (target == str(self.root) or target.startswith(str(self.root) + os.sep)):
+            if not (target == self.root or target.startswith(self.root + os.sep)):
                 raise InvalidArgument(f"COPY failed: forbidden path outside the build context: {shown}")
             rel = os.path.relpath(target, self.root)
             rel = "" if rel == "." else rel
             st = os.lstat(target)
-        return Source(str(self.root), rel, stat.S_ISDIR(st.st_mode))
+        return Source(self.root, rel, stat.S_ISDIR(st.st_mode))
 
     def _walk_names(self, rel: str) -> Iterator[str]:
-        base = self.root / rel if rel else self.root
+        base = os.path.join(self.root, rel) if rel else self.root
         try:
             entries = sorted(os.scandir(base), key=lambda e: e.name)
         except OSError:
@@ -104,8 +107,8 @@ class BuildContext:
 
     def walk(self, source: Source) -> Iterator[tuple[str, os.stat_result]]:
         """Entries under ``source`` (itself first) that are not ignored, parents before children."""
-        root = Path(source.root)
-        top = root / source.rel if source.rel else root
+        root = source.root
+        top = os.path.join(root, source.rel) if source.rel else root
         st = os.lstat(top)
         yield source.rel, st
         if not stat.S_ISDIR(st.st_mode):
@@ -113,12 +116,12 @@ class BuildContext:
         stack = [source.rel]
         while stack:
             rel = stack.pop()
-            base = root / rel if rel else root
+            base = os.path.join(root, rel) if rel else root
             for e in sorted(os.scandir(base), key=lambda e: e.name, reverse=True):
                 child = f"{rel}/{e.name}" if rel else e.name
                 est = e.stat(follow_symlinks=False)
                 is_dir = stat.S_ISDIR(est.st_mode)
-                if source.root == str(self.root) and not self.included(child):
+                if source.root == self.root and not self.included(child):
                     if is_dir and self.matcher.may_include_below(child):
                         stack.append(child)  # an exception may re-include something below
                     continue
@@ -128,11 +131,13 @@ class BuildContext:
 
     def digest(self, sources: list[Source]) -> str:
         """Content digest of the sources: what a COPY's cache key depends on (no mtimes)."""
-        h = hashlib.sha256()
+        from mocker.digests import sha256
+
+        h = sha256()  # small input: names, modes and the files' own digests
         for src in sources:
             for rel, st in sorted(self.walk(src)):
                 h.update(f"{rel}\0{stat.S_IFMT(st.st_mode)}\0{stat.S_IMODE(st.st_mode):o}\0".encode())
-                path = Path(src.root) / rel if rel else Path(src.root)
+                path = os.path.join(src.root, rel) if rel else src.root
                 if stat.S_ISLNK(st.st_mode):
                     h.update(os.readlink(path).encode() + b"\0")
                 elif stat.S_ISREG(st.st_mode):
@@ -141,7 +146,9 @@ class BuildContext:
         return "sha256:" + h.hexdigest()
 
 
-def _file_digest(path: Path) -> str:
+def _file_digest(path: str | os.PathLike[str]) -> str:
+    import hashlib  # OpenSSL's SHA-256: files may be large
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
@@ -176,7 +183,7 @@ class HashCache:
         except (OSError, ValueError):
             self.known = {}
 
-    def digest(self, path: Path, st: os.stat_result) -> str:
+    def digest(self, path: str | os.PathLike[str], st: os.stat_result) -> str:
         full = os.path.abspath(path)
         key = f"{full}\0{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
         found = self.known.get(key)
@@ -212,22 +219,22 @@ class HashCache:
         self.dirty = False
 
 
-def open_context(path: str, dockerfile: Path | None) -> BuildContext:
+def open_context(path: str, dockerfile: str | os.PathLike[str] | None) -> BuildContext:
     """A directory context. ``dockerfile`` picks the per-Dockerfile ignore file."""
-    root = Path(path).resolve()
-    if not root.is_dir():
+    root = os.path.realpath(path)
+    if not os.path.isdir(root):
         raise InvalidArgument(f'unable to prepare context: path "{path}" not found')
-    return BuildContext(root, load_ignore_file(root, dockerfile))
+    return BuildContext(root, load_ignore_file(root, os.fspath(dockerfile) if dockerfile is not None else None))
 
 
-def context_from_tar(stream: BinaryIO, store_tmp: Path, *, source: str = "stdin") -> BuildContext:
+def context_from_tar(stream: BinaryIO, store_tmp: str | os.PathLike[str], *, source: str = "stdin") -> BuildContext:
     """A tar (optionally compressed) read from stdin (or an API request body), unpacked safely."""
     import shutil
     import tarfile
     import tempfile
 
-    store_tmp.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix="build-context-", dir=store_tmp))
+    os.makedirs(store_tmp, exist_ok=True)
+    temp = tempfile.mkdtemp(prefix="build-context-", dir=store_tmp)
     try:
         with tarfile.open(fileobj=stream, mode="r|*") as tar:
             tar.extractall(temp, filter="data")
@@ -237,10 +244,10 @@ def context_from_tar(stream: BinaryIO, store_tmp: Path, *, source: str = "stdin"
     return BuildContext(temp, load_ignore_file(temp, None), temp=temp)
 
 
-def empty_context(store_tmp: Path) -> BuildContext:
+def empty_context(store_tmp: str | os.PathLike[str]) -> BuildContext:
     """``docker build - < Dockerfile``: no context files at all."""
     import tempfile
 
-    store_tmp.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix="build-context-", dir=store_tmp))
+    os.makedirs(store_tmp, exist_ok=True)
+    temp = tempfile.mkdtemp(prefix="build-context-", dir=store_tmp)
     return BuildContext(temp, IgnoreMatcher([]), temp=temp)

@@ -15,18 +15,17 @@ replaces the mode; mtimes are kept (``SOURCE_DATE_EPOCH`` clamps them when the l
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import sys
-from dataclasses import dataclass
 
 from mocker.errors import InvalidArgument
+from mocker.records import frozen
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CopyItem:
     """A source: ``rel`` under the host directory ``root`` (or inline ``data`` for a heredoc)."""
 
@@ -39,7 +38,7 @@ class CopyItem:
     entries: tuple[str, ...] | None = None  # the rels to copy (below a dir); None: everything
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CopyJob:
     dest: str  # absolute in the image, trailing "/" kept
     items: tuple[CopyItem, ...]
@@ -49,6 +48,8 @@ class CopyJob:
 
 def run_copy(merged: str, job: CopyJob) -> None:
     """Apply ``job`` inside ``merged`` (a mounted rootfs) from a chrooted child process."""
+    import shutil  # noqa: F401 - the chrooted child finds it in sys.modules (it may import nothing)
+
     roots = sorted({item.root for item in job.items if item.data is None})
     fds = {root: os.open(root, _DIR) for root in roots}
     read_end, write_end = os.pipe()
@@ -173,6 +174,8 @@ class _Copier:
         if stat.S_ISDIR(st.st_mode):
             if keep_dir:
                 return
+            import shutil
+
             shutil.rmtree(target)
         else:
             os.unlink(target)

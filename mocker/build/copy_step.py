@@ -9,32 +9,41 @@ image's own /etc/passwd and /etc/group (a user without group uses its UID as GID
 from __future__ import annotations
 
 import posixpath
-from contextlib import ExitStack
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from mocker.build.copy import CopyItem, CopyJob, run_copy
-from mocker.build.dockerfile import DockerfileError, Instruction
-from mocker.build.layers import layer_from_upper, scratch_rootfs
-from mocker.build.sources import download, from_context, from_rootfs, heredoc_items
-from mocker.build.state import ImageState
+from mocker.build.dockerfile import DockerfileError
 from mocker.errors import MockerError
-from mocker.store.store import Store
 
+# Preparing (the cache key) is on a cached rebuild's path; writing (mounts, layers) is imported by write().
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from contextlib import ExitStack
+    from typing import Any
+
     from mocker.build.builder import PlatformBuild
+    from mocker.build.copy import CopyItem
+    from mocker.build.dockerfile import Instruction
+    from mocker.build.state import ImageState
+    from mocker.store.store import Store
 
 
-@dataclass(slots=True)
 class PreparedCopy:
-    ins: Instruction
-    dest: str
-    items: list[CopyItem]
-    digest: str
-    chown: str | None
-    chmod: int | None
+    """A COPY/ADD's checked arguments and gathered sources; ``digest`` is their content's, for the key."""
+
+    __slots__ = ("chmod", "chown", "dest", "digest", "ins", "items")
+
+    def __init__(self, ins: Instruction, dest: str, items: list[CopyItem], digest: str, chown: str | None,
+                 chmod: int | None) -> None:
+        self.ins = ins
+        self.dest = dest
+        self.items = items
+        self.digest = digest
+        self.chown = chown
+        self.chmod = chmod
 
     def write(self, store: Store, child: ImageState) -> tuple[dict[str, Any], str] | None:
+        from mocker.build.copy import CopyJob, run_copy
+        from mocker.build.layers import layer_from_upper, scratch_rootfs
+
         layers = child.layer_dirs(store)
         with scratch_rootfs(store, layers) as (upper, merged):
             owner = _owner(merged, self.chown, self.ins) if self.chown else None
@@ -61,6 +70,8 @@ def _owner(merged: str, spec: str, ins: Instruction) -> tuple[int, int]:
 
 def prepare_copy(build: PlatformBuild, stack: ExitStack, state: ImageState, ins: Instruction,
                  expand: Any) -> PreparedCopy:
+    from mocker.build.sources import download, from_context, from_rootfs, heredoc_items
+
     what = ins.cmd.upper()
     if len(ins.args) < 2:
         raise DockerfileError(f"{what} requires at least two arguments, but only one was provided. "
@@ -87,6 +98,8 @@ def prepare_copy(build: PlatformBuild, stack: ExitStack, state: ImageState, ins:
     digests: list[str] = []
     from_name = ins.flag("from")
     if from_name:
+        from mocker.build.layers import scratch_rootfs
+
         other = build._other_image(expand(from_name), ins)
         _, merged = stack.enter_context(scratch_rootfs(build.store, other.layer_dirs(build.store)))
         found, digest = from_rootfs(ins, merged, srcs)

@@ -12,17 +12,32 @@ file (only on the error path), so messages read ``Dockerfile:7: ...`` as Docker'
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Any
-
 from mocker.errors import InvalidArgument
+from mocker.records import frozen
+
+TYPE_CHECKING = False  # annotations only: a cached rebuild should not import ``typing`` (DECISIONS 32)
+if TYPE_CHECKING:
+    import re
+    from typing import Any
 
 INSTRUCTIONS = frozenset((
     "from", "run", "cmd", "label", "maintainer", "expose", "env", "add", "copy", "entrypoint", "volume",
     "user", "workdir", "arg", "onbuild", "stopsignal", "healthcheck", "shell",
 ))  # fmt: skip
-_HEREDOC = re.compile(r"^<<(-?)(['\"]?)([A-Za-z0-9_]+)\2$")
+
+
+def _regex(name: str, pattern: str) -> re.Pattern[str]:
+    """Compiled on first use: most Dockerfiles have neither heredocs nor stage names to check."""
+    found = _REGEXES.get(name)
+    if found is None:
+        import re
+
+        found = _REGEXES[name] = re.compile(pattern)
+    return found
+
+
+_REGEXES: dict[str, re.Pattern[str]] = {}
+_HEREDOC = r"^<<(-?)(['\"]?)([A-Za-z0-9_]+)\2$"
 
 
 class DockerfileError(InvalidArgument):
@@ -34,7 +49,7 @@ class DockerfileError(InvalidArgument):
         self.reason = message
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Heredoc:
     name: str
     content: str
@@ -42,7 +57,7 @@ class Heredoc:
     chomp: bool  # <<-: leading tabs removed
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Instruction:
     """One instruction: ``cmd`` lower case; ``args`` as the parser split them; ``line`` 1-based."""
 
@@ -74,22 +89,30 @@ class Instruction:
                 raise DockerfileError(f"unknown flag: {key}", line=self.line)
 
 
-@dataclass(slots=True)
 class Stage:
     """``FROM base [AS name]`` and the instructions after it."""
 
-    index: int
-    base: str  # unexpanded
-    name: str | None
-    platform: str | None  # FROM --platform, unexpanded
-    line: int
-    instructions: list[Instruction] = field(default_factory=list)
+    __slots__ = ("base", "index", "instructions", "line", "name", "platform")
+
+    def __init__(self, index: int, base: str, name: str | None, platform: str | None, line: int,
+                 instructions: list[Instruction] | None = None) -> None:
+        self.index = index
+        self.base = base  # unexpanded
+        self.name = name
+        self.platform = platform  # FROM --platform, unexpanded
+        self.line = line
+        self.instructions: list[Instruction] = instructions if instructions is not None else []
+
+    def __repr__(self) -> str:
+        return f"Stage(index={self.index!r}, base={self.base!r}, name={self.name!r}, line={self.line!r})"
 
 
-@dataclass(slots=True)
 class Dockerfile:
-    meta_args: list[Instruction]  # ARGs before the first FROM
-    stages: list[Stage]
+    __slots__ = ("meta_args", "stages")
+
+    def __init__(self, meta_args: list[Instruction], stages: list[Stage]) -> None:
+        self.meta_args = meta_args  # ARGs before the first FROM
+        self.stages = stages
 
     def stage_index(self, name: str) -> int | None:
         """The stage a ``--from``/``FROM`` name refers to: by ``AS`` name (case-insensitive) or number."""
@@ -125,7 +148,7 @@ def _heredocs(words: tuple[str, ...], raw: Any) -> tuple[Heredoc, ...]:
     marks: dict[str, tuple[bool, bool]] = {}
     for text in words:
         for word in text.split():
-            m = _HEREDOC.match(word)
+            m = _regex("heredoc", _HEREDOC).match(word)
             if m:
                 marks[m.group(3)] = (not m.group(2), bool(m.group(1)))
     out = []
@@ -138,10 +161,18 @@ def _heredocs(words: tuple[str, ...], raw: Any) -> tuple[Heredoc, ...]:
     return tuple(out)
 
 
-def parse(text: str, *, filename: str = "Dockerfile") -> Dockerfile:
-    """Parse and split into stages; errors name the file and line as BuildKit's do."""
+def parse(text: str, *, filename: str = "Dockerfile", memo: str | None = None) -> Dockerfile:
+    """Parse and split into stages; errors name the file and line as BuildKit's do.
+
+    ``memo``: a file remembering the parser's output for texts it parsed before (a rebuild then
+    does not start the Go runtime; :mod:`mocker.build.parse_memo`)."""
     try:
-        nodes = _raw_parse(text)
+        if memo is not None:
+            from mocker.build.parse_memo import parse_commands
+
+            nodes = parse_commands(text, memo, _raw_parse)
+        else:
+            nodes = _raw_parse(text)
     except InvalidArgument as e:
         message = e.message
         line = 0 if message == "file with no instructions" else _error_line(text, message)
@@ -153,8 +184,9 @@ def parse(text: str, *, filename: str = "Dockerfile") -> Dockerfile:
         line = node.start_line
         if cmd not in INSTRUCTIONS:
             raise DockerfileError(f"unknown instruction: {node.cmd}", line=line, filename=filename)
+        heredocs = _heredocs(tuple(node.value), node.heredocs) if node.heredocs else ()
         ins = Instruction(cmd=cmd, args=tuple(node.value), flags=tuple(node.flags), json=node.json,
-                          original=node.original, line=line, heredocs=_heredocs(tuple(node.value), node.heredocs),
+                          original=node.original, line=line, heredocs=heredocs,
                           sub_cmd=node.sub_cmd.lower() if node.sub_cmd else None)
         if cmd == "from":
             stages.append(_stage(ins, len(stages), filename))
@@ -175,7 +207,7 @@ def parse(text: str, *, filename: str = "Dockerfile") -> Dockerfile:
     return Dockerfile(meta_args=meta, stages=stages)
 
 
-_STAGE_NAME = re.compile(r"^[a-z][a-z0-9-_.]*$")
+_STAGE_NAME = r"^[a-z][a-z0-9-_.]*$"
 
 
 def _stage(ins: Instruction, index: int, filename: str) -> Stage:
@@ -184,7 +216,7 @@ def _stage(ins: Instruction, index: int, filename: str) -> Stage:
     name = None
     if len(args) == 3 and args[1].lower() == "as":
         name = args[2].lower()
-        if not _STAGE_NAME.match(name):
+        if not _regex("stage", _STAGE_NAME).match(name):
             raise DockerfileError(f"invalid name for build stage: {args[2]!r}, name can't start with a number "
                                   "or contain symbols", line=ins.line, filename=filename)
     elif len(args) != 1:

@@ -8,15 +8,18 @@ parent directories) decides, so ``!`` lines re-include what earlier lines exclud
 
 from __future__ import annotations
 
+import os
 import posixpath
-import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from mocker.errors import InvalidArgument
+from mocker.records import frozen
+
+TYPE_CHECKING = False  # on a cached rebuild's path; ``re`` is imported when there are patterns
+if TYPE_CHECKING:
+    import re
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Pattern:
     text: str
     regex: re.Pattern[str]
@@ -31,6 +34,8 @@ def _clean(path: str) -> str:
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
+    import re
+
     out = "^"
     i, n = 0, len(pattern)
     while i < n:
@@ -114,15 +119,16 @@ class IgnoreMatcher:
         return False
 
 
-def load_ignore_file(context: Path, dockerfile: Path | None) -> IgnoreMatcher:
+def load_ignore_file(context: str, dockerfile: str | None) -> IgnoreMatcher:
     """``<Dockerfile>.dockerignore`` beside the Dockerfile wins over the context's ``.dockerignore``."""
     candidates = []
     if dockerfile is not None:
-        candidates.append(dockerfile.parent / (dockerfile.name + ".dockerignore"))
-    candidates.append(context / ".dockerignore")
+        candidates.append(dockerfile + ".dockerignore")
+    candidates.append(os.path.join(context, ".dockerignore"))
     for path in candidates:
         try:
-            text = path.read_text(errors="replace")
+            with open(path, errors="replace") as f:
+                text = f.read()
         except (FileNotFoundError, NotADirectoryError):
             continue
         except OSError as e:

@@ -8,12 +8,13 @@ visible below its ENV. SHELL, MAINTAINER and ARG are only Dockerfile instruction
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from mocker.build.dockerfile import DockerfileError, Instruction
 from mocker.errors import InvalidArgument
 from mocker.image.shell_lex import expand_word
+
+TYPE_CHECKING = False  # annotations only: a cached rebuild should not import ``typing`` (DECISIONS 32)
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_INSTRUCTIONS = frozenset((
     "env", "label", "user", "workdir", "volume", "stopsignal", "expose", "cmd", "entrypoint", "healthcheck",
@@ -24,15 +25,17 @@ PROXY_ARGS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PRO
               "no_proxy", "ALL_PROXY", "all_proxy")
 
 
-@dataclass(slots=True)
 class ArgScope:
     """The build args a stage sees: declared with ARG (value from --build-arg or the default)."""
 
-    build_args: dict[str, str]  # --build-arg values
-    predefined: dict[str, str]  # TARGETPLATFORM & co.
-    meta: dict[str, str]  # ARGs before the first FROM, resolved
-    values: dict[str, str] = field(default_factory=dict)
-    consumed: set[str] = field(default_factory=set)
+    __slots__ = ("build_args", "consumed", "meta", "predefined", "values")
+
+    def __init__(self, build_args: dict[str, str], predefined: dict[str, str], meta: dict[str, str]) -> None:
+        self.build_args = build_args  # --build-arg values
+        self.predefined = predefined  # TARGETPLATFORM & co.
+        self.meta = meta  # ARGs before the first FROM, resolved
+        self.values: dict[str, str] = {}
+        self.consumed: set[str] = set()
 
     def declare(self, ins: Instruction, env: dict[str, str]) -> list[str]:
         """``ARG name[=default] ...``; returns the ``name=value`` words for the step's key."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+
+from mocker.records import field, frozen
+
+TYPE_CHECKING = False  # not ``typing``: a cached rebuild should not pay for it (DECISIONS 32)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class BuildOptions:
     """``docker build``'s flags, resolved: ``build_args`` hold values (``--build-arg X`` read X)."""
 

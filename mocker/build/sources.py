@@ -7,18 +7,21 @@ moby's ``FollowSymlinkInScope`` does (symlinks followed, but never above the roo
 
 from __future__ import annotations
 
-import fnmatch
-import hashlib
 import os
 import posixpath
 import stat
-from collections.abc import Callable
-from pathlib import Path
 
-from mocker.build.context import BuildContext, Source
 from mocker.build.copy import CopyItem
-from mocker.build.dockerfile import DockerfileError, Instruction
+from mocker.build.dockerfile import DockerfileError
 from mocker.errors import InvalidArgument
+
+TYPE_CHECKING = False  # from_context is on a cached rebuild's path: no ``typing``/``pathlib``/``hashlib`` there
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from hashlib import _Hash
+
+    from mocker.build.context import BuildContext, Source
+    from mocker.build.dockerfile import Instruction
 
 
 def resolve_in_scope(root: str, path: str) -> str:
@@ -52,7 +55,7 @@ def resolve_in_scope(root: str, path: str) -> str:
     return "/".join(done)
 
 
-def _tree_digest(root: str, rel: str, h: hashlib._Hash) -> None:
+def _tree_digest(root: str, rel: str, h: _Hash) -> None:
     top = os.path.join(root, rel) if rel else root
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
@@ -70,6 +73,9 @@ def _tree_digest(root: str, rel: str, h: hashlib._Hash) -> None:
 
 def from_rootfs(ins: Instruction, root: str, srcs: list[str]) -> tuple[list[CopyItem], str]:
     """Sources inside another stage's (or image's) mounted rootfs."""
+    import fnmatch
+    import hashlib
+
     items = []
     h = hashlib.sha256()
     for src in srcs:
@@ -153,9 +159,11 @@ def _is_archive(path: str) -> bool:
 
 
 def heredoc_items(ins: Instruction, srcs: list[str], expand: Callable[[str], str]) -> tuple[list[CopyItem], str]:
+    from mocker.digests import sha256
+
     docs = {d.name: d for d in ins.heredocs}
     items = []
-    h = hashlib.sha256()
+    h = sha256()
     for src in srcs:
         name = src.lstrip("<-").strip("'\"")
         doc = docs.get(name)
@@ -169,6 +177,8 @@ def heredoc_items(ins: Instruction, srcs: list[str], expand: Callable[[str], str
 
 def download(ins: Instruction, url: str, staging: Callable[[], str]) -> tuple[CopyItem, str]:
     """ADD of a URL: fetched now (its digest is the cache key), stored 0600 as Docker does."""
+    import hashlib
+
     import httpx
 
     name = posixpath.basename(url.split("?", 1)[0].split("#", 1)[0].rstrip("/")) or "index.html"
@@ -193,14 +203,14 @@ def download(ins: Instruction, url: str, staging: Callable[[], str]) -> tuple[Co
 class Staging:
     """Temp dirs for unpacked archives and downloads, removed when the step is done."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: str) -> None:
         self.base = base
         self.dirs: list[str] = []
 
     def __call__(self) -> str:
         import tempfile
 
-        self.base.mkdir(parents=True, exist_ok=True)
+        os.makedirs(self.base, exist_ok=True)
         d = tempfile.mkdtemp(prefix="stage-", dir=self.base)
         self.dirs.append(d)
         return d

@@ -10,15 +10,16 @@ to it, so the same Dockerfile and context give the same image ID on any machine.
 
 from __future__ import annotations
 
-import copy
 import os
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from mocker.errors import InvalidArgument
-from mocker.store.images import ImageRecord
-from mocker.store.store import Store
+
+TYPE_CHECKING = False  # a cached rebuild loads states but writes none: no ``typing``/``datetime``/``copy``
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mocker.store.images import ImageRecord
+    from mocker.store.store import Store
 
 
 def source_date_epoch() -> int | None:
@@ -32,20 +33,28 @@ def source_date_epoch() -> int | None:
 
 
 def timestamp() -> str:
+    from datetime import UTC, datetime
+
     epoch = source_date_epoch()
     when = datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)
     return when.isoformat(timespec="microseconds" if epoch is None else "seconds").replace("+00:00", "Z")
 
 
-@dataclass(slots=True)
 class ImageState:
     """Manifest layers + config of the stage's current image; ``manifest_digest`` once written."""
 
-    layers: list[dict[str, Any]]
-    config: dict[str, Any]  # the whole image config (architecture, os, config, rootfs, history)
-    manifest_digest: str | None = None
-    media_type: str = ""
-    chains: list[str] = field(default_factory=list)
+    __slots__ = ("chains", "config", "layers", "manifest_digest", "media_type")
+
+    def __init__(self, layers: list[dict[str, Any]], config: dict[str, Any], manifest_digest: str | None = None,
+                 media_type: str = "") -> None:
+        self.layers = layers
+        self.config = config  # the whole image config (architecture, os, config, rootfs, history)
+        self.manifest_digest = manifest_digest
+        self.media_type = media_type
+        self.chains: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"ImageState(manifest_digest={self.manifest_digest!r}, layers={len(self.layers)})"
 
     @classmethod
     def scratch(cls, os_name: str, arch: str, variant: str | None) -> ImageState:
@@ -80,6 +89,8 @@ class ImageState:
 
     def child(self) -> ImageState:
         """A copy to change for the next step (the parent stays as the cache saw it)."""
+        import copy
+
         return ImageState(layers=list(self.layers), config=copy.deepcopy(self.config))
 
     def add_history(self, created_by: str, *, empty: bool, comment: str = "") -> None:
@@ -111,15 +122,16 @@ class ImageState:
         return self.manifest_digest
 
     def image_id(self) -> str:
-        import hashlib
-
+        from mocker.digests import sha256_hex
         from mocker.image.manifest import canonical_json
 
-        return "sha256:" + hashlib.sha256(canonical_json(self.config)).hexdigest()
+        return "sha256:" + sha256_hex(canonical_json(self.config))
 
     def record(self) -> ImageRecord:
         """An in-memory image record (for creating a RUN container; not stored in ``images``)."""
         import time
+
+        from mocker.store.images import ImageRecord
 
         assert self.manifest_digest is not None
         return ImageRecord(id=self.image_id(), manifest_digest=self.manifest_digest,

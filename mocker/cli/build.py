@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from mocker.cli.command import Command
 from mocker.cli.flags import Flag
@@ -184,22 +183,23 @@ def _build(ctx: Context, p: Parsed) -> int:
             import io
 
             if _is_tar(stdin_data):
-                context = context_from_tar(io.BytesIO(stdin_data), store.paths.root / "build" / "contexts")
-                path = context.root / (df_name or "Dockerfile")
+                context = context_from_tar(io.BytesIO(stdin_data), store.paths.text("build", "contexts"))
+                path = os.path.join(context.root, df_name or "Dockerfile")
                 dockerfile = _read_text(path, df_name or "Dockerfile")
             else:
-                context = empty_context(store.paths.root / "build" / "contexts")
+                context = empty_context(store.paths.text("build", "contexts"))
                 dockerfile = stdin_data.decode(errors="replace")
             df_name = df_name or "Dockerfile"
         else:
             if not os.path.isdir(location):
                 raise InvalidArgument(f'unable to prepare context: path "{location}" not found')
-            path = Path(df_name) if df_name else Path(location) / "Dockerfile"
-            if df_name and not path.is_absolute() and not path.exists():
-                path = Path(location) / df_name
-            dockerfile = _read_text(path, str(path))
+            path = df_name if df_name else os.path.join(location, "Dockerfile")
+            if df_name and not os.path.isabs(path) and not os.path.exists(path):
+                path = os.path.join(location, df_name)
+            path = os.path.normpath(path)
+            dockerfile = _read_text(path, path)
             context = open_context(location, path)
-            df_name = path.name
+            df_name = os.path.basename(path)
         opts = BuildOptions(
             dockerfile=dockerfile, dockerfile_name=df_name, tags=tuple(p.tag), build_args=_build_args(p.build_arg),
             labels=_labels(p.label), target=p.target or None, no_cache=p.no_cache, pull=p.pull, network=network,
@@ -232,9 +232,10 @@ def _is_tar(data: bytes) -> bool:
     return len(data) >= 262 and data[257:262] == b"ustar"
 
 
-def _read_text(path: Path, shown: str) -> str:
+def _read_text(path: str, shown: str) -> str:
     try:
-        return path.read_text(errors="replace")
+        with open(path, errors="replace") as f:
+            return f.read()
     except FileNotFoundError:
         raise InvalidArgument(f"unable to prepare context: unable to evaluate symlinks in Dockerfile path: "
                               f"lstat {shown}: no such file or directory") from None

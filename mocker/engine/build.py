@@ -9,23 +9,31 @@ half image, only the cache of the steps that succeeded.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TextIO
-
-from mocker.build.context import BuildContext
-from mocker.build.options import BuildOptions, Output
+from mocker.build.options import Output
 from mocker.errors import InvalidArgument, MockerError
-from mocker.store.store import Store
+
+# A cached rebuild is mostly start-up: annotations only, no ``typing``/``dataclasses`` (DECISIONS 32).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TextIO
+
+    from mocker.build.context import BuildContext
+    from mocker.build.options import BuildOptions
+    from mocker.store.store import Store
 
 
-@dataclass(slots=True)
 class BuildResult:
-    image_id: str  # config digest, or the index digest of a multi-platform build
-    tags: list[str] = field(default_factory=list)  # familiar names
-    manifest_digest: str = ""
-    unused_args: list[str] = field(default_factory=list)
+    """What a build made: the image ID (config digest, or the index digest of a multi-platform
+    build), its tags (familiar names), manifest digest and the build args no step consumed."""
+
+    __slots__ = ("image_id", "manifest_digest", "tags", "unused_args")
+
+    def __init__(self, image_id: str, manifest_digest: str = "") -> None:
+        self.image_id = image_id
+        self.manifest_digest = manifest_digest
+        self.tags: list[str] = []
+        self.unused_args: list[str] = []
 
 
 def _platform_text(p: Any) -> str:
@@ -51,7 +59,7 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
         if parsed.digest:
             raise InvalidArgument(f"invalid reference format: {text}: a build tag cannot have a digest")
         tags.append(parsed)
-    df = parse(opts.dockerfile, filename=opts.dockerfile_name)
+    df = parse(opts.dockerfile, filename=opts.dockerfile_name, memo=store.paths.text("build", "dockerfiles.json"))
     host = normalize(host_platform())
     platforms = [normalize(parse_platform(p)) for p in opts.platforms] or [host]
     seen = []
@@ -185,6 +193,8 @@ def _write_index(store: Store, states: list[Any]) -> str:
 
 def prune_cache(store: Store, *, all_: bool = False, until: float | None = None) -> int:
     """``builder prune``: forget the build cache, then free what only it kept; returns bytes freed."""
+    import time
+
     from mocker.build import cache
     from mocker.engine.image_remove import collect_garbage
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
-from typing import Any
 
 from mocker.errors import Conflict, ImageNotFound, InvalidReference
 from mocker.image.manifest import (
@@ -27,6 +25,11 @@ from mocker.store import images as db
 from mocker.store.db import transaction
 from mocker.store.images import ImageRecord, IndexRecord
 from mocker.store.store import Store
+
+TYPE_CHECKING = False  # annotations only: ``typing`` stays out of a cached rebuild (DECISIONS 32)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 _HEX_RE = re.compile(r"^(sha256:)?([a-f0-9]{1,64})$")
 

@@ -9,29 +9,45 @@ the instructions mean is :mod:`mocker.image.changes`' and :mod:`mocker.build`'s 
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any
-
 from mocker.errors import InvalidArgument
+
+TYPE_CHECKING = False  # the shell lexer (on a cached rebuild's path) imports ESCAPE: keep this light
+if TYPE_CHECKING:
+    from typing import Any
 
 ESCAPE = "\\"  # the default escape token (no "# escape=" directive in a change)
 
 
-@dataclass(slots=True)
 class Node:
     """One parsed instruction: what BuildKit's ``parser.Node`` holds for it."""
 
-    instruction: str  # as written
-    original: str  # the whole logical line
-    flags: list[str] = field(default_factory=list)
-    args: list[str] = field(default_factory=list)
-    json_form: bool = False
-    # ENV/LABEL: (key, value, delimiter) triples.
-    pairs: list[tuple[str, str, str]] = field(default_factory=list)
-    sub: Node | None = None  # ONBUILD's trigger
-    line: int = 0
-    raw: Any = None  # the package's Command (heredocs, end line)
+    __slots__ = ("args", "flags", "instruction", "json_form", "line", "original", "pairs", "raw", "sub")
+
+    def __init__(self, instruction: str, original: str, flags: list[str] | None = None,
+                 args: list[str] | None = None, json_form: bool = False,
+                 pairs: list[tuple[str, str, str]] | None = None, sub: Node | None = None, line: int = 0,
+                 raw: Any = None) -> None:
+        self.instruction = instruction  # as written
+        self.original = original  # the whole logical line
+        self.flags: list[str] = flags if flags is not None else []
+        self.args: list[str] = args if args is not None else []
+        self.json_form = json_form
+        # ENV/LABEL: (key, value, delimiter) triples.
+        self.pairs: list[tuple[str, str, str]] = pairs if pairs is not None else []
+        self.sub = sub  # ONBUILD's trigger
+        self.line = line
+        self.raw = raw  # the package's Command (heredocs, end line)
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, n) for n in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Node) and self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return "Node(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
 
 
 def parse_commands(text: str) -> Any:
@@ -69,4 +85,6 @@ def parse_text(text: str) -> list[Node]:
 
 def go_quote(text: str) -> str:
     """Go's ``%q`` for the texts that appear here (JSON escaping is close enough for messages)."""
+    import json
+
     return json.dumps(text, ensure_ascii=False)

@@ -7,13 +7,16 @@ are kept as pulled, so digests never change).
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Sequence
-from typing import Any
 
+from mocker.digests import sha256
 from mocker.errors import InvalidArgument
 from mocker.records import frozen
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -106,7 +109,7 @@ def chain_ids(diffs: Sequence[str]) -> list[str]:
         if not out:
             out.append(d)
         else:
-            out.append("sha256:" + hashlib.sha256(f"{out[-1]} {d}".encode()).hexdigest())
+            out.append("sha256:" + sha256(f"{out[-1]} {d}".encode()).hexdigest())
     return out
 
 

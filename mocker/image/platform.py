@@ -24,11 +24,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from mocker.errors import InvalidArgument
 from mocker.records import frozen, replace
+
+TYPE_CHECKING = False  # annotations only: ``typing`` stays out of a cached rebuild (DECISIONS 32)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
 
 __all__ = [
     "DEFAULT_OS",

@@ -7,11 +7,12 @@ config's ``Env`` with it: quotes removed, escapes applied, ``$VAR``, ``${VAR}`` 
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable
-
 from mocker.errors import InvalidArgument
 from mocker.image.dockerfile_parse import ESCAPE
+
+TYPE_CHECKING = False  # on a cached rebuild's path: no ``typing``/``fnmatch`` until needed
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class _Words:
@@ -194,6 +195,8 @@ class _Lexer:
 
 def _trim(value: str, pattern: str, *, suffix: bool, greedy: bool) -> str:
     """``${v%pat}``, ``${v%%pat}``, ``${v#pat}``, ``${v##pat}`` with shell glob patterns."""
+    import fnmatch
+
     cuts = range(len(value) + 1)
     order = cuts if greedy else reversed(cuts)
     for i in order:

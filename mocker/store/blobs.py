@@ -11,27 +11,38 @@ writer that needs it, not with the module.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, BinaryIO
 
 from mocker.errors import DigestMismatch, InvalidArgument, StoreError
 
-_DIGEST_RE = re.compile(r"^sha256:[a-f0-9]{64}$")
+# Reading a blob is on a cached rebuild's path: text paths, no ``pathlib``/``re``/``hashlib`` there
+# (``Path`` objects are made only for the callers that ask for them).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+    from typing import IO, BinaryIO
+
+_HEX = frozenset("0123456789abcdef")
+_SMALL = 1 << 20  # up to this size, CPython's own SHA-256 (no OpenSSL load): mocker.digests
 
 
 def check_digest(digest: str) -> str:
-    if not _DIGEST_RE.match(digest):
+    """``sha256:`` and 64 lower-case hex digits (the only algorithm mocker stores)."""
+    if not (len(digest) == 71 and digest.startswith("sha256:") and _HEX.issuperset(digest[7:])):
         raise InvalidArgument(f"invalid digest: {digest!r}")
     return digest
 
 
 def sha256_digest(data: bytes) -> str:
+    if len(data) <= _SMALL:
+        from mocker.digests import sha256_hex
+
+        return "sha256:" + sha256_hex(data)
+    import hashlib
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -42,7 +53,9 @@ class BlobWriter:
         self._store = store
         self.expected = check_digest(expected) if expected else None
         self.expected_size = expected_size
+        import hashlib
         import tempfile
+        from pathlib import Path
 
         store.tmp.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="blob-", suffix=".partial", dir=store.tmp)
@@ -98,23 +111,40 @@ def _fsync_dir(path: Path) -> None:
 
 
 class BlobStore:
-    def __init__(self, blobs_dir: Path, tmp_dir: Path) -> None:
-        self.dir = blobs_dir
-        self.tmp = tmp_dir
+    def __init__(self, blobs_dir: str | os.PathLike[str], tmp_dir: str | os.PathLike[str]) -> None:
+        self._dir = os.fspath(blobs_dir)
+        self._tmp = os.fspath(tmp_dir)
+
+    @property
+    def dir(self) -> Path:
+        from pathlib import Path
+
+        return Path(self._dir)
+
+    @property
+    def tmp(self) -> Path:
+        from pathlib import Path
+
+        return Path(self._tmp)
 
     def path(self, digest: str) -> Path:
+        from pathlib import Path
+
+        return Path(self._text(digest))
+
+    def _text(self, digest: str) -> str:
         check_digest(digest)
-        return self.dir / digest.split(":", 1)[1]
+        return os.path.join(self._dir, digest[7:])
 
     def has(self, digest: str) -> bool:
-        return self.path(digest).is_file()
+        return os.path.isfile(self._text(digest))
 
     def size(self, digest: str) -> int:
-        return self.path(digest).stat().st_size
+        return os.stat(self._text(digest)).st_size
 
     def open(self, digest: str) -> BinaryIO:
         try:
-            return open(self.path(digest), "rb")  # noqa: SIM115 - caller closes
+            return open(self._text(digest), "rb")  # noqa: SIM115 - caller closes
         except FileNotFoundError:
             raise StoreError(f"blob {digest} is missing from the store") from None
 

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+
+TYPE_CHECKING = False  # paths may be text: a cached rebuild takes the store lock without ``pathlib``
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+def _make_parent(path: str | os.PathLike[str]) -> None:
+    parent = os.path.dirname(os.fspath(path))
+    if parent:
+        os.makedirs(parent, exist_ok=True)
 
 
 @contextmanager
-def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def file_lock(path: str | os.PathLike[str], *, shared: bool = False) -> Iterator[None]:
+    _make_parent(path)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
@@ -26,9 +34,9 @@ def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
 
 
 @contextmanager
-def try_file_lock(path: Path) -> Iterator[bool]:
+def try_file_lock(path: str | os.PathLike[str]) -> Iterator[bool]:
     """Exclusive lock if free right now: yields False (and holds nothing) when another process has it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(path)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         try:

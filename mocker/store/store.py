@@ -46,7 +46,7 @@ class Store:
         if self._blobs is None:
             from mocker.store.blobs import BlobStore
 
-            self._blobs = BlobStore(self.paths.blobs, self.paths.tmp)
+            self._blobs = BlobStore(self.paths.text("blobs", "sha256"), self.paths.text("tmp"))
         return self._blobs
 
     @property
@@ -63,7 +63,7 @@ class Store:
     def lock(self, *, shared: bool = False) -> AbstractContextManager[None]:
         from mocker.store.locks import file_lock
 
-        return file_lock(self.paths.lock, shared=shared)
+        return file_lock(self.paths.text("store.lock"), shared=shared)
 
     def write_index(self, manifests: list[dict[str, object]]) -> None:
         """Rewrite the OCI layout's index.json (atomically) so outside tools see the tagged images."""

@@ -1,0 +1,122 @@
+"""What BuildKit's parser said about Dockerfile texts it parsed before, so a rebuild skips the parser.
+
+The ``dockerfile`` package is Go: loading it starts the Go runtime (a handful of threads, ~5 ms of
+CPU here), a large share of a cached rebuild. Its output is a pure function of the text and the
+parser's code, so it is kept in ``<root>/build/dockerfiles.json``, keyed on the SHA-256 of the
+exact text, under the identity of the parser's shared library (path, size, mtime, inode): another
+``dockerfile`` version, or none that this module can find, makes the memo unused. Only successful
+parses are kept (an error is reported by the parser itself, with its line). Entries are the
+parser's raw commands, not mocker's instructions, so a change of mocker's own code needs no
+invalidation. The file is replaced atomically; two builds writing it at once lose at most an entry
+(a re-parse). At most :data:`LIMIT` texts are kept, the oldest dropped first.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+LIMIT = 256
+_MODULE = "dockerfile"
+
+
+class Heredoc:
+    __slots__ = ("content", "file_descriptor", "name")
+
+    def __init__(self, name: str, file_descriptor: int, content: str) -> None:
+        self.name = name
+        self.file_descriptor = file_descriptor
+        self.content = content
+
+
+class Command:
+    """The attributes of the package's ``Command`` that :mod:`mocker.build.dockerfile` reads."""
+
+    __slots__ = ("cmd", "end_line", "flags", "heredocs", "json", "original", "start_line", "sub_cmd", "value")
+
+    def __init__(self, row: list[Any]) -> None:
+        (self.cmd, self.sub_cmd, self.json, self.original, self.start_line, self.end_line, flags, value,
+         heredocs) = row
+        self.flags = tuple(flags)
+        self.value = tuple(value)
+        self.heredocs = tuple(Heredoc(*h) for h in heredocs)
+
+
+def _row(c: Any) -> list[Any]:
+    return [c.cmd, c.sub_cmd, bool(c.json), c.original, c.start_line, c.end_line, list(c.flags), list(c.value),
+            [[h.name, h.file_descriptor, h.content] for h in c.heredocs]]
+
+
+def parser_identity() -> str | None:
+    """The file ``import dockerfile`` would load (the first hit along ``sys.path``, as the import
+    system searches it), as path + size + mtime + inode; None unless it is the extension module."""
+    import _imp
+
+    suffixes = _imp.extension_suffixes()
+    for entry in sys.path:
+        base = os.path.join(entry or os.getcwd(), _MODULE)
+        if os.path.isdir(base):
+            return None  # a package directory: not the extension this memo knows
+        for suffix in (*suffixes, ".py", ".pyc"):
+            try:
+                st = os.stat(base + suffix)
+            except OSError:
+                continue
+            if suffix not in suffixes:
+                return None
+            return f"{base}{suffix}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+    return None
+
+
+def parse_commands(text: str, path: str, parse: Callable[[str], Any]) -> list[Any]:
+    """The parser's commands for ``text``: remembered, else ``parse(text)`` (and remembered)."""
+    import json
+
+    from mocker.digests import sha256_hex
+
+    identity = parser_identity()
+    if identity is None:
+        return list(parse(text))
+    key = sha256_hex(text.encode("utf-8", "surrogatepass"))
+    entries: dict[str, Any] = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        if isinstance(doc, dict) and doc.get("parser") == identity and isinstance(doc.get("entries"), dict):
+            entries = doc["entries"]
+    except (OSError, ValueError):
+        pass
+    rows = entries.get(key)
+    if isinstance(rows, list):
+        try:
+            return [Command(r) for r in rows]
+        except (TypeError, ValueError):
+            pass  # not what this code wrote: parse again (and overwrite it)
+    commands = list(parse(text))
+    entries.pop(key, None)
+    entries[key] = [_row(c) for c in commands]
+    while len(entries) > LIMIT:
+        del entries[next(iter(entries))]
+    _write(path, {"parser": identity, "entries": entries})
+    return commands
+
+
+def _write(path: str, doc: dict[str, Any]) -> None:
+    import json
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(doc, f, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
