@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from contextlib import ExitStack
 
 from mocker.build import cache
 from mocker.build.dockerfile import DockerfileError
@@ -30,7 +29,11 @@ from mocker.errors import InvalidArgument, MockerError, NotSupported
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from contextlib import AbstractContextManager, ExitStack
+    from types import TracebackType
+    from typing import Any, TypeVar
+
+    _T = TypeVar("_T")
 
     from mocker.build.context import BuildContext
     from mocker.build.dockerfile import Dockerfile, Instruction, Stage
@@ -396,6 +399,8 @@ class PlatformBuild:
 
         def apply(child: ImageState) -> None:
             # Imported only for a step that runs: a cached rebuild never loads the container code.
+            from contextlib import ExitStack
+
             from mocker.build.run import RunRequest, cache_mount_dir, run_container
             from mocker.engine.types.containers import MountSpec
 
@@ -497,8 +502,8 @@ class PlatformBuild:
         ins.check_flags(_COPY_FLAGS if ins.cmd == "copy" else _ADD_FLAGS)
         cfg = state.run_config
         expand = expander(cfg, args)
-        with ExitStack() as stack:
-            prep = prepare_copy(self, stack, state, ins, expand)
+        with _LazyExitStack() as stack:
+            prep = prepare_copy(self, stack, state, ins, expand)  # type: ignore[arg-type]
             key = [ins.cmd, prep.dest, prep.digest, prep.chown, prep.chmod, [i.name for i in prep.items]]
             # The classic builder's spelling, with the sources' content digest: what --cache-from matches.
             kind = "multi" if len(prep.items) != 1 else ("dir" if prep.items[0].is_dir else "file")
@@ -512,6 +517,31 @@ class PlatformBuild:
                 child.add_history(created_by, empty=layer is None, comment="buildkit.dockerfile.v0")
 
             return self._step(state, key, apply, created_by=created_by)
+
+
+class _LazyExitStack:
+    """An ``ExitStack`` made on first ``enter_context``: a COPY enters one only for ``--from`` mounts,
+    and a cached rebuild's COPY steps then need no ``contextlib``."""
+
+    __slots__ = ("stack",)
+
+    def __init__(self) -> None:
+        self.stack: ExitStack | None = None
+
+    def enter_context(self, cm: AbstractContextManager[_T]) -> _T:
+        if self.stack is None:
+            from contextlib import ExitStack
+
+            self.stack = ExitStack()
+        return self.stack.enter_context(cm)
+
+    def __enter__(self) -> _LazyExitStack:
+        return self
+
+    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.stack is not None:  # what it holds (scratch mounts) never suppresses an exception
+            self.stack.__exit__(typ, exc, tb)
 
 
 def _history_text(ins: Instruction) -> str:

@@ -9,22 +9,22 @@ hit counts only while they are still there. ``builder prune`` empties it.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 
+from mocker import jsonc
 from mocker.digests import sha256_hex
-from mocker.store.db import transaction
+from mocker.store.db import OperationalError, transaction
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import sqlite3
     from typing import Any
 
     from mocker.store.store import Store
 
 
 def step_key(*parts: Any) -> str:
-    return "sha256:" + sha256_hex(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode())
+    return "sha256:" + sha256_hex(jsonc.dumps(parts, sort_keys=True, separators=(",", ":")).encode())
 
 
 def _ensure_table(store: Store) -> None:
@@ -39,7 +39,7 @@ def _ensure_table(store: Store) -> None:
 def lookup(store: Store, key: str) -> str | None:
     try:
         row = store.db.execute("SELECT manifest_digest FROM build_cache WHERE key = ?", (key,)).fetchone()
-    except sqlite3.OperationalError:
+    except OperationalError:
         _ensure_table(store)
         return None
     if row is None:
@@ -84,7 +84,7 @@ def record(store: Store, key: str, manifest_digest: str) -> None:
 def cached_manifests(conn: sqlite3.Connection) -> list[str]:
     try:
         rows = conn.execute("SELECT DISTINCT manifest_digest FROM build_cache").fetchall()
-    except sqlite3.OperationalError:
+    except OperationalError:
         return []  # a store from before migration 5
     return [r[0] for r in rows]
 

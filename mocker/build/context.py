@@ -171,14 +171,14 @@ class HashCache:
     RACY_NS = 2_000_000_000  # how much older than its reading a file's ctime must be to be remembered
 
     def __init__(self, path: str) -> None:
-        import json
+        from mocker import jsonc
 
         self.path = path
         self.used: dict[str, str] = {}
         self.dirty = False
         try:
-            with open(path) as f:
-                data = json.load(f)
+            with open(path, "rb") as f:
+                data = jsonc.loads(f.read())
             self.known: dict[str, str] = data if isinstance(data, dict) else {}
         except (OSError, ValueError):
             self.known = {}

@@ -75,8 +75,7 @@ def parser_identity() -> str | None:
 
 def parse_commands(text: str, path: str, parse: Callable[[str], Any]) -> list[Any]:
     """The parser's commands for ``text``: remembered, else ``parse(text)`` (and remembered)."""
-    import json
-
+    from mocker import jsonc
     from mocker.digests import sha256_hex
 
     identity = parser_identity()
@@ -85,8 +84,8 @@ def parse_commands(text: str, path: str, parse: Callable[[str], Any]) -> list[An
     key = sha256_hex(text.encode("utf-8", "surrogatepass"))
     entries: dict[str, Any] = {}
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        with open(path, "rb") as f:
+            doc = jsonc.loads(f.read())
         if isinstance(doc, dict) and doc.get("parser") == identity and isinstance(doc.get("entries"), dict):
             entries = doc["entries"]
     except (OSError, ValueError):

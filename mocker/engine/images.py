@@ -7,7 +7,6 @@ place, so an interrupted pull or load leaves nothing that looks like an image.
 
 from __future__ import annotations
 
-import re
 import time
 
 from mocker.errors import Conflict, ImageNotFound, InvalidReference
@@ -31,7 +30,16 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-_HEX_RE = re.compile(r"^(sha256:)?([a-f0-9]{1,64})$")
+_HEX = frozenset("0123456789abcdef")
+
+
+def _id_prefix(name: str) -> tuple[bool, str] | None:
+    """``^(sha256:)?([a-f0-9]{1,64})$``: (whether ``sha256:`` was given, the hex part), else None."""
+    algo = name.startswith("sha256:")
+    hexpart = name[7:] if algo else name
+    if 1 <= len(hexpart) <= 64 and _HEX.issuperset(hexpart):
+        return algo, hexpart
+    return None
 
 
 @frozen
@@ -170,9 +178,9 @@ def find_image(store: Store, name: str) -> ImageRecord | None:
     from mocker.image.reference import parse_reference
 
     conn = store.db
-    m = _HEX_RE.match(name)
-    if m and (m.group(1) or len(m.group(2)) == 64):
-        ids = db.find_image_ids_by_prefix(conn, m.group(2))
+    m = _id_prefix(name)
+    if m and (m[0] or len(m[1]) == 64):
+        ids = db.find_image_ids_by_prefix(conn, m[1])
         if len(ids) == 1:
             return db.get_image(conn, ids[0])
     try:
@@ -194,7 +202,7 @@ def find_image(store: Store, name: str) -> ImageRecord | None:
                     return db.get_image(conn, t.image_id)
                 return _index_platform_image(store, t.index_digest)
     if m:
-        ids = db.find_image_ids_by_prefix(conn, m.group(2))
+        ids = db.find_image_ids_by_prefix(conn, m[1])
         if len(ids) > 1:
             raise Conflict(f"multiple IDs found with provided prefix: {name}")
         if ids:

@@ -7,8 +7,7 @@ are kept as pulled, so digests never change).
 
 from __future__ import annotations
 
-import json
-
+from mocker import jsonc
 from mocker.digests import sha256
 from mocker.errors import InvalidArgument
 from mocker.records import frozen
@@ -82,7 +81,7 @@ def is_index(media_type: str) -> bool:
 
 def parse_json(data: bytes, what: str = "manifest") -> dict[str, Any]:
     try:
-        doc = json.loads(data)
+        doc = jsonc.loads(data)
     except (ValueError, UnicodeDecodeError) as e:
         raise InvalidArgument(f"invalid {what}: {e}") from None
     if not isinstance(doc, dict):
@@ -115,4 +114,4 @@ def chain_ids(diffs: Sequence[str]) -> list[str]:
 
 def canonical_json(doc: Any) -> bytes:
     """Compact, key-ordered JSON: the same document always gets the same digest."""
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+    return jsonc.dumps(doc, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()

@@ -21,15 +21,14 @@ platform also accepts what it can run natively, e.g. ``linux/amd64`` runs ``linu
 
 from __future__ import annotations
 
-import json
 import os
-import re
 
 from mocker.errors import InvalidArgument
 from mocker.records import frozen, replace
 
 TYPE_CHECKING = False  # annotations only: ``typing`` stays out of a cached rebuild (DECISIONS 32)
 if TYPE_CHECKING:
+    import re
     from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
@@ -57,10 +56,16 @@ _ERR_INVALID_ARGUMENT = "invalid argument"  # errdefs.ErrInvalidArgument, which 
 
 _SPECIFIER_PATTERN = r"^[A-Za-z0-9_.-]+$"
 _OS_PATTERN = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$"
-_SPECIFIER_RE = re.compile(_SPECIFIER_PATTERN.strip("^$"), re.ASCII)
-_OS_RE = re.compile(_OS_PATTERN.strip("^$"), re.ASCII)
-_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_INT_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+# The two patterns as character sets: what ``fullmatch`` accepts for a specifier component, and for
+# an OS component without "(version+features)", so a plain ``linux/amd64`` needs no ``re`` (DECISIONS 32).
+_SPECIFIER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_OS_NAME_CHARS = _SPECIFIER_CHARS - {"."}
+
+
+def _os_re() -> re.Pattern[str]:
+    import re
+
+    return re.compile(_OS_PATTERN.strip("^$"), re.ASCII)
 
 _KNOWN_OS = frozenset(
     "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 "
@@ -108,27 +113,30 @@ def parse_platform(specifier: str) -> Platform:
     Errors use containerd's wording, e.g. ``"foo": unknown operating system or architecture:
     invalid argument``.
     """
-    quoted = _go_quote(specifier)
     if "*" in specifier:
-        raise _invalid(f"{quoted}: wildcards not yet supported")
+        raise _invalid(f"{_go_quote(specifier)}: wildcards not yet supported")
     parts = specifier.split("/", 3)
-    os_match = _OS_RE.fullmatch(parts[0])
-    if os_match is None:
-        raise _invalid(
-            f"{_go_quote(parts[0])} is an invalid OS component of {quoted}: "
-            f"OSAndVersion specifier component must match {_go_quote(_OS_PATTERN)}"
-        )
-    os_name = _normalize_os(os_match[1])
-    raw_version = os_match[2] or ""
+    if parts[0] and _OS_NAME_CHARS.issuperset(parts[0]):
+        os_group, raw_version, feature_group = parts[0], "", ""  # what the pattern's groups would be
+    else:
+        os_match = _os_re().fullmatch(parts[0])
+        if os_match is None:
+            raise _invalid(
+                f"{_go_quote(parts[0])} is an invalid OS component of {_go_quote(specifier)}: "
+                f"OSAndVersion specifier component must match {_go_quote(_OS_PATTERN)}"
+            )
+        os_group, raw_version, feature_group = os_match[1], os_match[2] or "", os_match[3] or ""
+    os_name = _normalize_os(os_group)
     try:
         os_version = _decode_os_option(raw_version)
     except ValueError as err:
-        raise InvalidArgument(f"{quoted} has an invalid OS version {_go_quote(raw_version)}: {err}") from None
-    features = _parse_os_features(specifier, os_match[3][1:] if os_match[3] else "")
+        raise InvalidArgument(f"{_go_quote(specifier)} has an invalid OS version {_go_quote(raw_version)}: "
+                              f"{err}") from None
+    features = _parse_os_features(specifier, feature_group[1:])
     for part in parts[1:]:
-        if not _SPECIFIER_RE.fullmatch(part):
+        if not (part and _SPECIFIER_CHARS.issuperset(part)):
             raise _invalid(
-                f"{_go_quote(part)} is an invalid component of {quoted}: "
+                f"{_go_quote(part)} is an invalid component of {_go_quote(specifier)}: "
                 f"platform specifier component must match {_go_quote(_SPECIFIER_PATTERN)}"
             )
     version = os_version or None
@@ -141,7 +149,7 @@ def parse_platform(specifier: str) -> Platform:
         arch, variant = _arch_from_component(parts[0])
         if arch in _KNOWN_ARCH:
             return Platform(DEFAULT_OS, arch, variant or None, version, features)
-        raise _invalid(f"{quoted}: unknown operating system or architecture")
+        raise _invalid(f"{_go_quote(specifier)}: unknown operating system or architecture")
     if len(parts) == 2:
         arch, variant = _arch_from_component(parts[1])
         return Platform(os_name, arch, variant or None, version, features)
@@ -150,7 +158,7 @@ def parse_platform(specifier: str) -> Platform:
         if arch == "arm64" and variant == "":
             variant = "v8"
         return Platform(os_name, arch, variant or None, version, features)
-    raise _invalid(f"{quoted}: cannot parse platform specifier")
+    raise _invalid(f"{_go_quote(specifier)}: cannot parse platform specifier")
 
 
 def parse_platforms(specifiers: Iterable[str]) -> list[Platform]:
@@ -222,7 +230,7 @@ def host_platform(machine: str | None = None) -> Platform:
         return Platform(DEFAULT_OS, "arm64", "v8")
     if name.startswith("armv") and len(name) >= 5 and name[4].isdigit():
         return Platform(DEFAULT_OS, "arm", f"v{name[4]}")
-    if re.fullmatch(r"i[3-6]86", name):
+    if len(name) == 4 and name[0] == "i" and name[1] in "3456" and name[2:] == "86":  # i[3-6]86
         return Platform(DEFAULT_OS, "386")
     if name == "loongarch64":
         return Platform(DEFAULT_OS, "loong64")
@@ -344,7 +352,7 @@ def from_oci(obj: Mapping[str, Any]) -> Platform:
     def text(key: str) -> str:
         value = obj.get(key, "")
         if not isinstance(value, str):
-            raise InvalidArgument(f"invalid platform: {key!r} must be a string, not {json.dumps(value)}")
+            raise InvalidArgument(f"invalid platform: {key!r} must be a string, not {_json_text(value)}")
         return value
 
     features = obj.get("os.features") or []
@@ -502,7 +510,9 @@ def _decode_os_option(value: str) -> str:
     """``url.PathUnescape``, which (unlike ``unquote``) refuses a bad ``%`` escape."""
     if "%" not in value:
         return value
-    bad = _PERCENT_RE.search(value)
+    import re
+
+    bad = re.search(r"%(?![0-9A-Fa-f]{2})", value)
     if bad is not None:
         raise ValueError(f"invalid URL escape {_go_quote(value[bad.start() : bad.start() + 3])}")
     from urllib.parse import unquote
@@ -517,12 +527,21 @@ def _encode_os_option(value: str) -> str:
 
 
 def _atoi(text: str) -> int | None:
-    return int(text) if _INT_RE.fullmatch(text) else None
+    digits = text[1:] if text[:1] in ("+", "-") else text  # [+-]?[0-9]+
+    return int(text) if digits.isascii() and digits.isdigit() else None
 
 
 def _go_quote(text: str) -> str:
     """Go's ``%q`` for the texts that appear in these messages (JSON escaping is the same there)."""
-    return json.dumps(text, ensure_ascii=False)
+    from mocker import jsonc
+
+    return jsonc.dumps(text, ensure_ascii=False)
+
+
+def _json_text(value: object) -> str:
+    from mocker import jsonc
+
+    return jsonc.dumps(value)
 
 
 def _invalid(message: str) -> InvalidArgument:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import contextmanager
 
 from mocker.errors import DigestMismatch, InvalidArgument, StoreError
 
@@ -23,6 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+    from types import TracebackType
     from typing import IO, BinaryIO
 
 _HEX = frozenset("0123456789abcdef")
@@ -110,6 +110,36 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class _Writing:
+    """The context manager of :meth:`BlobStore.writer` (a class: no ``contextlib`` on start-up paths)."""
+
+    __slots__ = ("expected", "size", "store", "w")
+
+    def __init__(self, store: BlobStore, expected: str | None, size: int | None) -> None:
+        self.store = store
+        self.expected = expected
+        self.size = size
+        self.w: BlobWriter | None = None
+
+    def __enter__(self) -> BlobWriter:
+        self.w = BlobWriter(self.store, self.expected, self.size)
+        return self.w
+
+    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        w = self.w
+        assert w is not None
+        if typ is not None:
+            w.abort()
+            return
+        try:
+            if w.digest is None:
+                w.commit()
+        except BaseException:
+            w.abort()
+            raise
+
+
 class BlobStore:
     def __init__(self, blobs_dir: str | os.PathLike[str], tmp_dir: str | os.PathLike[str]) -> None:
         self._dir = os.fspath(blobs_dir)
@@ -155,20 +185,11 @@ class BlobStore:
             raise StoreError(f"blob {digest} in the store is corrupt")
         return data
 
-    @contextmanager
-    def writer(self, expected: str | None = None, size: int | None = None) -> Iterator[BlobWriter]:
-        """Write a blob; it is committed when the block ends without ``commit`` having been called.
-
-        Any exception (including KeyboardInterrupt) removes the partial file.
-        """
-        w = BlobWriter(self, expected, size)
-        try:
-            yield w
-            if w.digest is None:
-                w.commit()
-        except BaseException:
-            w.abort()
-            raise
+    def writer(self, expected: str | None = None, size: int | None = None) -> _Writing:
+        """Write a blob (``with blobs.writer() as w``); it is committed when the block ends without
+        ``commit`` having been called. Any exception (including KeyboardInterrupt) removes the partial
+        file."""
+        return _Writing(self, expected, size)
 
     def put(self, data: bytes, expected: str | None = None) -> str:
         if expected is not None and self.has(expected):

@@ -5,20 +5,34 @@ Every mocker process opens its own connection; concurrency safety comes from SQL
 container name is a PRIMARY KEY/UNIQUE column, so of two racing writers exactly one wins.
 
 Start-up cost: every command opens the DB, so this module takes text paths (no ``pathlib``) and
-:func:`transaction` is a small class rather than ``@contextmanager`` (no ``contextlib``).
+:func:`transaction` is a small class rather than ``@contextmanager`` (no ``contextlib``). It
+connects through ``_sqlite3``, the C module the ``sqlite3`` package re-exports: the package adds
+only the (deprecated) ``datetime`` adapters and converters, which mocker never uses (it stores times
+as numbers and text), and importing it (``datetime``, ``collections.abc``) costs ~2 ms. The
+classes are the same objects either way (``sqlite3.Row is _sqlite3.Row``), so modules that import
+``sqlite3`` for its exceptions keep working (DECISIONS 32).
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 
 from mocker.errors import StoreError
+
+try:
+    import _sqlite3 as sqlite3
+except ImportError:  # pragma: no cover - an interpreter without the C module's name
+    import sqlite3  # type: ignore[no-redef]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from types import TracebackType
+
+# The exceptions callers catch, for the modules on start-up paths that should not import ``sqlite3``.
+DatabaseError = sqlite3.DatabaseError
+IntegrityError = sqlite3.IntegrityError
+OperationalError = sqlite3.OperationalError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: images, tags, indexes, layers

@@ -7,11 +7,14 @@ immutability, equality, hash and repr.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from mocker.records import Record as _Record
 from mocker.store.db import transaction
+
+TYPE_CHECKING = False  # the connection comes from store.db, which imports the C module (not ``sqlite3``)
+if TYPE_CHECKING:
+    import sqlite3
 
 
 class ImageRecord(_Record):

@@ -7,13 +7,13 @@ blob store (hashlib), ``json``, ``tempfile``, ``pathlib`` and the lock module ar
 from __future__ import annotations
 
 import os
-import sqlite3
 
 from mocker.store.db import connect
 from mocker.store.paths import DB_FILE, INDEX_FILE, OCI_LAYOUT_FILE, StorePaths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import sqlite3
     from contextlib import AbstractContextManager
     from pathlib import Path
 
