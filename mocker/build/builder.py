@@ -202,7 +202,7 @@ class PlatformBuild:
             plat = parse_platform(self._expand_meta(stage.platform))
         if base.lower() == "scratch":
             state = ImageState.scratch(plat.os, plat.architecture, plat.variant)
-            state.write(self.store)
+            state.write(self.store, stamp=False)
             return state
         return self.image_state(base, plat, line=stage.line)
 

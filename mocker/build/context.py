@@ -12,7 +12,6 @@ import os
 import posixpath
 import stat
 
-from mocker.build.ignore import IgnoreMatcher, load_ignore_file
 from mocker.errors import InvalidArgument
 from mocker.records import frozen
 
@@ -21,7 +20,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import BinaryIO
 
+    from mocker.build.ignore import IgnoreMatcher
+
 _GLOB = set("*?[")
+_SMALL_FILE = 1 << 16
 
 
 @frozen
@@ -36,7 +38,7 @@ class Source:
 class BuildContext:
     """A context directory, its ignore rules, and the temp dir to remove when it came from a tar."""
 
-    def __init__(self, root: str | os.PathLike[str], matcher: IgnoreMatcher, *,
+    def __init__(self, root: str | os.PathLike[str], matcher: IgnoreMatcher | _NoIgnoreFile, *,
                  temp: str | os.PathLike[str] | None = None) -> None:
         self.root = os.fspath(root)  # text: the context's absolute path, symlinks resolved
         self.matcher = matcher
@@ -147,10 +149,15 @@ class BuildContext:
 
 
 def _file_digest(path: str | os.PathLike[str]) -> str:
-    import hashlib  # OpenSSL's SHA-256: files may be large
-
-    h = hashlib.sha256()
     with open(path, "rb") as f:
+        head = f.read(_SMALL_FILE + 1)
+        if len(head) <= _SMALL_FILE:  # most context files: no OpenSSL load (mocker.digests)
+            from mocker.digests import sha256_hex
+
+            return sha256_hex(head)
+        import hashlib  # OpenSSL's SHA-256: faster on large files
+
+        h = hashlib.sha256(head)
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
@@ -219,12 +226,38 @@ class HashCache:
         self.dirty = False
 
 
+class _NoIgnoreFile:
+    """The rules of a context without a .dockerignore (``IgnoreMatcher([])``): nothing is left out."""
+
+    __slots__ = ()
+    has_exceptions = False
+
+    def excluded(self, rel: str) -> bool:
+        return False
+
+    def may_include_below(self, rel_dir: str) -> bool:
+        return False
+
+
+def _ignore_rules(context: str, dockerfile: str | None) -> IgnoreMatcher | _NoIgnoreFile:
+    """:func:`~mocker.build.ignore.load_ignore_file`'s rules; its module is imported only when there
+    is an ignore file to read."""
+    candidates = [os.path.join(context, ".dockerignore")]
+    if dockerfile is not None:
+        candidates.append(dockerfile + ".dockerignore")
+    if not any(os.path.lexists(c) for c in candidates):
+        return _NoIgnoreFile()
+    from mocker.build.ignore import load_ignore_file
+
+    return load_ignore_file(context, dockerfile)
+
+
 def open_context(path: str, dockerfile: str | os.PathLike[str] | None) -> BuildContext:
     """A directory context. ``dockerfile`` picks the per-Dockerfile ignore file."""
     root = os.path.realpath(path)
     if not os.path.isdir(root):
         raise InvalidArgument(f'unable to prepare context: path "{path}" not found')
-    return BuildContext(root, load_ignore_file(root, os.fspath(dockerfile) if dockerfile is not None else None))
+    return BuildContext(root, _ignore_rules(root, os.fspath(dockerfile) if dockerfile is not None else None))
 
 
 def context_from_tar(stream: BinaryIO, store_tmp: str | os.PathLike[str], *, source: str = "stdin") -> BuildContext:
@@ -241,7 +274,7 @@ def context_from_tar(stream: BinaryIO, store_tmp: str | os.PathLike[str], *, sou
     except (tarfile.TarError, OSError) as e:
         shutil.rmtree(temp, ignore_errors=True)
         raise InvalidArgument(f"failed to read the build context from {source}: {e}") from None
-    return BuildContext(temp, load_ignore_file(temp, None), temp=temp)
+    return BuildContext(temp, _ignore_rules(temp, None), temp=temp)
 
 
 def empty_context(store_tmp: str | os.PathLike[str]) -> BuildContext:
@@ -250,4 +283,4 @@ def empty_context(store_tmp: str | os.PathLike[str]) -> BuildContext:
 
     os.makedirs(store_tmp, exist_ok=True)
     temp = tempfile.mkdtemp(prefix="build-context-", dir=store_tmp)
-    return BuildContext(temp, IgnoreMatcher([]), temp=temp)
+    return BuildContext(temp, _NoIgnoreFile(), temp=temp)

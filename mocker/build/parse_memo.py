@@ -76,12 +76,11 @@ def parser_identity() -> str | None:
 def parse_commands(text: str, path: str, parse: Callable[[str], Any]) -> list[Any]:
     """The parser's commands for ``text``: remembered, else ``parse(text)`` (and remembered)."""
     from mocker import jsonc
-    from mocker.digests import sha256_hex
 
     identity = parser_identity()
     if identity is None:
         return list(parse(text))
-    key = sha256_hex(text.encode("utf-8", "surrogatepass"))
+    key = _key(text)
     entries: dict[str, Any] = {}
     try:
         with open(path, "rb") as f:
@@ -103,6 +102,12 @@ def parse_commands(text: str, path: str, parse: Callable[[str], Any]) -> list[An
         del entries[next(iter(entries))]
     _write(path, {"parser": identity, "entries": entries})
     return commands
+
+
+def _key(text: str) -> str:
+    from mocker.digests import sha256_hex
+
+    return sha256_hex(text.encode("utf-8", "surrogatepass"))
 
 
 def _write(path: str, doc: dict[str, Any]) -> None:

@@ -105,18 +105,26 @@ class ImageState:
         self.layers.append(descriptor)
         self.config.setdefault("rootfs", {"type": "layers", "diff_ids": []}).setdefault("diff_ids", []).append(diff_id)
 
-    def write(self, store: Store) -> str:
-        """Write config + manifest blobs (and unpack new layers); returns the manifest digest."""
-        from mocker.engine.layers import ensure_layers
+    def write(self, store: Store, *, stamp: bool = True) -> str:
+        """Write config + manifest blobs (and unpack new layers); returns the manifest digest.
+
+        ``stamp=False`` (``FROM scratch``) leaves ``created`` out, so the same platform always gives
+        the same scratch image and the steps on it can hit the build cache."""
         from mocker.image.manifest import OCI_CONFIG, OCI_MANIFEST, canonical_json
 
-        self.config["created"] = timestamp()
+        if stamp:
+            self.config["created"] = timestamp()
         self.config["rootfs"] = {"type": "layers", "diff_ids": self.diff_ids}
         cfg_bytes = canonical_json(self.config)
         cfg_digest = store.blobs.put(cfg_bytes)
         manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "layers": self.layers,
                     "config": {"mediaType": OCI_CONFIG, "digest": cfg_digest, "size": len(cfg_bytes)}}
-        self.chains = ensure_layers(store, manifest, self.config)
+        if self.layers:
+            from mocker.engine.layers import ensure_layers
+
+            self.chains = ensure_layers(store, manifest, self.config)
+        else:
+            self.chains = []
         self.manifest_digest = store.blobs.put(canonical_json(manifest))
         self.media_type = OCI_MANIFEST
         return self.manifest_digest

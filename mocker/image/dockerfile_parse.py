@@ -10,12 +10,13 @@ the instructions mean is :mod:`mocker.image.changes`' and :mod:`mocker.build`'s 
 from __future__ import annotations
 
 from mocker.errors import InvalidArgument
+from mocker.image.shell_lex import ESCAPE  # the default escape token (no "# escape=" directive in a change)
 
-TYPE_CHECKING = False  # the shell lexer (on a cached rebuild's path) imports ESCAPE: keep this light
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-ESCAPE = "\\"  # the default escape token (no "# escape=" directive in a change)
+__all__ = ["ESCAPE", "Node", "go_quote", "parse_commands", "parse_text", "to_node"]
 
 
 class Node:

@@ -8,11 +8,12 @@ config's ``Env`` with it: quotes removed, escapes applied, ``$VAR``, ``${VAR}`` 
 from __future__ import annotations
 
 from mocker.errors import InvalidArgument
-from mocker.image.dockerfile_parse import ESCAPE
 
 TYPE_CHECKING = False  # on a cached rebuild's path: no ``typing``/``fnmatch`` until needed
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+ESCAPE = "\\"  # BuildKit's default escape token (no "# escape=" directive): mocker.image.dockerfile_parse's
 
 
 class _Words:

@@ -194,6 +194,10 @@ class BlobStore:
     def put(self, data: bytes, expected: str | None = None) -> str:
         if expected is not None and self.has(expected):
             return expected
+        if expected is None:  # content-addressed: a blob already stored is not written (and synced) again
+            digest = sha256_digest(data)
+            if self.has(digest):
+                return digest
         with self.writer(expected, len(data)) as w:
             w.write(data)
             return w.commit()

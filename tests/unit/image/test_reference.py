@@ -330,3 +330,33 @@ def test_reference_equality_and_replacement_keep_dataclass_semantics() -> None:
     assert ref.with_tag("2") == R(HUB, "library/busybox", "2", SHA)
     assert repr(R(HUB, "x")) == "Reference(domain='docker.io', path='x', tag=None, digest=None)"
     assert len({ref, R(HUB, "library/busybox", "1", SHA)}) == 1
+
+
+def test_official_names_without_the_grammar_parse_as_the_grammar_does() -> None:
+    """``name[:tag]`` skips the regular expressions (a cached rebuild parses its tags and FROM); on
+    any text the shortcut accepts, it must give what the grammar gives."""
+    import random
+
+    from mocker.image import reference
+
+    def grammar(text: str) -> Reference | None:
+        if reference._re("identifier").fullmatch(text):
+            return None
+        domain, rest = reference._split_docker_domain(text)
+        if rest.partition(":")[0].lower() != rest.partition(":")[0]:
+            return None
+        try:
+            return reference._parse(f"{domain}/{rest}")
+        except InvalidReference:
+            return None
+
+    rng = random.Random(5)
+    texts = ["busybox", "a.b", "a__b", "a---b", "a:" + "x" * 128, "a" * 64, "f" * 64, "a:_x", "bench-built:v1.0"]
+    texts += ["".join(rng.choice("ab9.-_:AZ/@é") for _ in range(rng.randint(1, 9))) for _ in range(50_000)]
+    taken = 0
+    for text in texts:
+        fast = reference._simple_official(text)
+        if fast is not None:
+            taken += 1
+            assert fast == grammar(text), text
+    assert taken > 1000

@@ -66,3 +66,21 @@ def test_sweep_removes_only_old_temp_files(blobs):
     os.utime(old, (0, 0))
     assert blobs.sweep_tmp() == 1
     assert not old.exists() and new.exists()
+
+
+def test_writer_commits_when_the_block_ends_and_aborts_a_short_blob(blobs):
+    with blobs.writer() as w:
+        w.write(b"abc")
+    assert w.digest == digest(b"abc") and blobs.read(w.digest) == b"abc"
+    with pytest.raises(StoreError, match="size mismatch"):
+        with blobs.writer(None, 10) as w:
+            w.write(b"short")
+    assert list(blobs.tmp.iterdir()) == []
+
+
+def test_put_of_a_stored_blob_does_not_write_it_again(blobs):
+    d = blobs.put(b"same")
+    before = os.stat(blobs.path(d))
+    assert blobs.put(b"same") == d
+    after = os.stat(blobs.path(d))
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
