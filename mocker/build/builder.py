@@ -102,7 +102,7 @@ class PlatformBuild:
         return {**self.predefined, **scope.values}
 
     def _expand_meta(self, word: str) -> str:
-        from mocker.image.shell_lex import expand_word
+        from mocker.build.instructions import expand_word
 
         return expand_word(word, self.meta)
 

@@ -21,21 +21,12 @@ import sys
 from mocker.errors import InvalidArgument
 from mocker.records import frozen
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mocker.build.sources import CopyItem
+
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
-
-
-@frozen
-class CopyItem:
-    """A source: ``rel`` under the host directory ``root`` (or inline ``data`` for a heredoc)."""
-
-    root: str = ""
-    rel: str = ""
-    is_dir: bool = False
-    data: bytes | None = None
-    name: str = ""  # the file name an inline or downloaded source gets
-    mode: int | None = None  # inline sources: their mode (0644 by default)
-    entries: tuple[str, ...] | None = None  # the rels to copy (below a dir); None: everything
 
 
 @frozen

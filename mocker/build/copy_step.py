@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     from mocker.build.builder import PlatformBuild
-    from mocker.build.copy import CopyItem
     from mocker.build.dockerfile import Instruction
+    from mocker.build.sources import CopyItem
     from mocker.build.state import ImageState
     from mocker.store.store import Store
 

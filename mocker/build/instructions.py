@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from mocker.build.dockerfile import DockerfileError, Instruction
 from mocker.errors import InvalidArgument
-from mocker.image.shell_lex import expand_word
 
 TYPE_CHECKING = False  # annotations only: a cached rebuild should not import ``typing`` (DECISIONS 32)
 if TYPE_CHECKING:
@@ -23,6 +22,20 @@ CONFIG_INSTRUCTIONS = frozenset((
 # Build args every Dockerfile may use without declaring them (BuildKit's defaults).
 PROXY_ARGS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY",
               "no_proxy", "ALL_PROXY", "all_proxy")
+
+
+_LEXED = ("$", "'", '"', "\\")  # what BuildKit's shell lexer acts on in a word: quotes, escapes, $
+
+
+def expand_word(word: str, env: dict[str, str]) -> str:
+    """BuildKit's ``ProcessWord`` (:func:`mocker.image.shell_lex.expand_word`). A word with no quote,
+    escape or ``$`` comes out of the lexer as it went in, so for it the lexer is not even loaded
+    (most COPY paths, ARG defaults and FROM names on a cached rebuild)."""
+    if not any(c in word for c in _LEXED):
+        return word
+    from mocker.image.shell_lex import expand_word as process_word
+
+    return process_word(word, env)
 
 
 class ArgScope:

@@ -11,9 +11,9 @@ import os
 import posixpath
 import stat
 
-from mocker.build.copy import CopyItem
 from mocker.build.dockerfile import DockerfileError
 from mocker.errors import InvalidArgument
+from mocker.records import frozen
 
 TYPE_CHECKING = False  # from_context is on a cached rebuild's path: no ``typing``/``pathlib``/``hashlib`` there
 if TYPE_CHECKING:
@@ -22,6 +22,19 @@ if TYPE_CHECKING:
 
     from mocker.build.context import BuildContext, Source
     from mocker.build.dockerfile import Instruction
+
+
+@frozen
+class CopyItem:
+    """A source: ``rel`` under the host directory ``root`` (or inline ``data`` for a heredoc)."""
+
+    root: str = ""
+    rel: str = ""
+    is_dir: bool = False
+    data: bytes | None = None
+    name: str = ""  # the file name an inline or downloaded source gets
+    mode: int | None = None  # inline sources: their mode (0644 by default)
+    entries: tuple[str, ...] | None = None  # the rels to copy (below a dir); None: everything
 
 
 def resolve_in_scope(root: str, path: str) -> str:
