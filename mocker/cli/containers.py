@@ -122,7 +122,7 @@ def _attached(ctx: Context, store: Store, rec: Any, *, stdin: bool, tty: bool, s
             proxy.__enter__()
             cleanup_tty.append(lambda: proxy.__exit__(None, None, None))
 
-    lock = file_lock(store.paths.run / "locks" / f"{rec.id}.attached", shared=True)
+    lock = file_lock(containers.attached_lock_path(store, rec.id), shared=True)
     with lock:
         try:
             if tty_fd is not None:
