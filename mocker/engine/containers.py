@@ -102,10 +102,10 @@ def _exit_command(store: Store, cid: str) -> list[str]:
     (~60 ms of CPU on every foreground run) would only compete with it. A client that died first
     released its lock, so the cleanup runs as before; ``-o`` keeps the lock fd out of the cleanup,
     which looks at that lock itself."""
-    import shutil
+    from mocker.hostbin import which
 
     argv = [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
-    setsid, env, flock = shutil.which("setsid"), shutil.which("env"), shutil.which("flock")
+    setsid, env, flock = which("setsid"), which("env"), which("flock")
     if setsid and env:
         argv = [setsid, "-f", env, "MOCKER_CLEANUP_DETACHED=1", *argv]
     if flock:

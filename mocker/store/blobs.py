@@ -11,7 +11,6 @@ writer that needs it, not with the module.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -32,6 +31,8 @@ def check_digest(digest: str) -> str:
 
 
 def sha256_digest(data: bytes) -> str:
+    import hashlib  # not at import time: reading a blob (the run path) hashes nothing
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -48,6 +49,8 @@ class BlobWriter:
         fd, name = tempfile.mkstemp(prefix="blob-", suffix=".partial", dir=store.tmp)
         self._file: IO[bytes] = os.fdopen(fd, "wb")
         self._tmp = Path(name)
+        import hashlib
+
         self._hash = hashlib.sha256()
         self.size = 0
         self.digest: str | None = None
