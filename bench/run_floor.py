@@ -39,7 +39,7 @@ os.makedirs(d)
 sync, sync_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 start_child, start = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 env = dict(os.environ, _OCI_SYNCPIPE=str(sync_child.fileno()), _OCI_STARTPIPE=str(start_child.fileno()))
-argv = ["conmon", "--api-version", "1", "-c", cid, "-u", cid, "-r", "crun", "-b", bundle, "-p", d + "/pid",
+argv = ["/usr/bin/conmon", "--api-version", "1", "-c", cid, "-u", cid, "-r", "/usr/bin/crun", "-b", bundle, "-p", d + "/pid",
         "-n", cid, "--exit-dir", d, "--runtime-arg", "--root=" + state, "--persist-dir", d,
         "-l", "k8s-file:" + d + "/log", "--log-level", "error", "--conmon-pidfile", d + "/conmon.pid",
         "--socket-dir-path", d]
@@ -61,7 +61,7 @@ def median_ms(argvs: list[list[str]], runs: int, env: dict[str, str] | None = No
         t = time.perf_counter()
         for argv in argvs:
             subprocess.run([a.replace("{i}", str(i)) for a in argv], check=True, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL)
         samples.append(time.perf_counter() - t)
     return statistics.median(samples) * 1000
 

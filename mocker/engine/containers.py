@@ -486,9 +486,11 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
     cdb.delete(store.db, rec.id)    # its endpoints (address leases) and port rows go with it
     if volumes_too:
         volumes.remove_anonymous_for(store, rec.id, names=names)
-    import shutil
+    leftover = store.paths.containers / rec.id      # the runtime moved its bundle to the trash already
+    if os.path.lexists(leftover):
+        import shutil
 
-    shutil.rmtree(store.paths.containers / rec.id, ignore_errors=True)
+        shutil.rmtree(leftover, ignore_errors=True)
     for suffix in (".lock", ".attached", ".died"):   # a waiter on the unlinked file then finds no record
         (store.paths.run / "locks" / f"{rec.id}{suffix}").unlink(missing_ok=True)
     from mocker.engine.events import container_event

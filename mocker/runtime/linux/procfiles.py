@@ -81,3 +81,32 @@ def is_conmon(pid: int, cid: str) -> bool:
     stat = proc_stat(pid)
     return (stat is not None and stat[0] != "Z" and os.path.basename(argv[0]) == b"conmon"
             and cid.encode() in argv)
+
+
+def remove_tree(path: str) -> None:
+    """``shutil.rmtree(path, ignore_errors=True)`` for the small run directories (a few files, sockets
+    and fifos, no symlinks followed), without importing shutil on every container exit."""
+    try:
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        entries = None
+    if entries is None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            remove_tree(entry.path)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
