@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from mocker import jsonc
-from mocker.digests import sha256_hex
+from mocker.shortsha import sha256_hex
 from mocker.store.db import OperationalError, transaction
 
 TYPE_CHECKING = False

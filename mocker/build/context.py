@@ -133,7 +133,7 @@ class BuildContext:
 
     def digest(self, sources: list[Source]) -> str:
         """Content digest of the sources: what a COPY's cache key depends on (no mtimes)."""
-        from mocker.digests import sha256
+        from mocker.shortsha import sha256
 
         h = sha256()  # small input: names, modes and the files' own digests
         for src in sources:
@@ -151,8 +151,8 @@ class BuildContext:
 def _file_digest(path: str | os.PathLike[str]) -> str:
     with open(path, "rb") as f:
         head = f.read(_SMALL_FILE + 1)
-        if len(head) <= _SMALL_FILE:  # most context files: no OpenSSL load (mocker.digests)
-            from mocker.digests import sha256_hex
+        if len(head) <= _SMALL_FILE:  # most context files: no OpenSSL load (mocker.shortsha)
+            from mocker.shortsha import sha256_hex
 
             return sha256_hex(head)
         import hashlib  # OpenSSL's SHA-256: faster on large files

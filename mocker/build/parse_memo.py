@@ -105,7 +105,7 @@ def parse_commands(text: str, path: str, parse: Callable[[str], Any]) -> list[An
 
 
 def _key(text: str) -> str:
-    from mocker.digests import sha256_hex
+    from mocker.shortsha import sha256_hex
 
     return sha256_hex(text.encode("utf-8", "surrogatepass"))
 

@@ -172,7 +172,7 @@ def _is_archive(path: str) -> bool:
 
 
 def heredoc_items(ins: Instruction, srcs: list[str], expand: Callable[[str], str]) -> tuple[list[CopyItem], str]:
-    from mocker.digests import sha256
+    from mocker.shortsha import sha256
 
     docs = {d.name: d for d in ins.heredocs}
     items = []

@@ -130,8 +130,8 @@ class ImageState:
         return self.manifest_digest
 
     def image_id(self) -> str:
-        from mocker.digests import sha256_hex
         from mocker.image.manifest import canonical_json
+        from mocker.shortsha import sha256_hex
 
         return "sha256:" + sha256_hex(canonical_json(self.config))
 

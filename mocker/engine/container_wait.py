@@ -44,7 +44,7 @@ class Waiter:
         if self.auto_remove:
             from mocker.store.locks import file_lock
 
-            self._stack.enter_context(file_lock(store.paths.run / "locks" / f"{rec.id}.attached", shared=True))
+            self._stack.enter_context(file_lock(containers.attached_lock_path(store, rec.id), shared=True))
         self.first: Any = containers.get(store, rec.id)     # the state before the client may start it
         self.id = rec.id
 

@@ -8,9 +8,9 @@ are kept as pulled, so digests never change).
 from __future__ import annotations
 
 from mocker import jsonc
-from mocker.digests import sha256
 from mocker.errors import InvalidArgument
 from mocker.records import frozen
+from mocker.shortsha import sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

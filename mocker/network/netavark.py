@@ -84,7 +84,7 @@ def options(container_id: str, container_name: str, attachments: list[dict[str, 
     return doc
 
 
-def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
+def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any], *, keep_bridge: bool = True) -> dict[str, Any]:
     os.makedirs(config_dir, mode=0o700, exist_ok=True)
     argv = [NETAVARK, "--config", config_dir, "--rootless", "false", "--aardvark-binary", AARDVARK, verb, netns]
     try:
@@ -93,6 +93,12 @@ def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any]) -> dict[st
                                check=False, env={**os.environ, "RUST_LOG": "error"})
             if verb == "teardown":
                 _keep_isolation_jump()
+            elif r.returncode == 0 and keep_bridge:
+                from mocker.network import keeper
+
+                for info in (doc.get("network_info") or {}).values():
+                    if info.get("driver") == "bridge":
+                        keeper.ensure(info["network_interface"], info["id"])
     except FileNotFoundError:
         raise NetworkSetupError(f"netavark not found at {NETAVARK} (install the netavark package)") from None
     if r.returncode != 0:
@@ -133,8 +139,9 @@ def _error_text(stdout: str, stderr: str) -> str:
     return lines[-1] if lines else "failed"
 
 
-def setup(config_dir: str, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
-    return _run("setup", config_dir, netns, doc)
+def setup(config_dir: str, netns: str, doc: dict[str, Any], *, keep_bridge: bool = True) -> dict[str, Any]:
+    """``keep_bridge``: the bridge outlives this container (see :mod:`mocker.network.keeper`)."""
+    return _run("setup", config_dir, netns, doc, keep_bridge=keep_bridge)
 
 
 def teardown(config_dir: str, netns: str, doc: dict[str, Any]) -> None:

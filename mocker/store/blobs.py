@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from typing import IO, BinaryIO
 
 _HEX = frozenset("0123456789abcdef")
-_SMALL = 1 << 20  # up to this size, CPython's own SHA-256 (no OpenSSL load): mocker.digests
+_SMALL = 1 << 20  # up to this size, CPython's own SHA-256 (no OpenSSL load): mocker.shortsha
 
 
 def check_digest(digest: str) -> str:
@@ -38,7 +38,7 @@ def check_digest(digest: str) -> str:
 
 def sha256_digest(data: bytes) -> str:
     if len(data) <= _SMALL:
-        from mocker.digests import sha256_hex
+        from mocker.shortsha import sha256_hex
 
         return "sha256:" + sha256_hex(data)
     import hashlib

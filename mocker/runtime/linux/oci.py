@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from typing import Any
 
 from mocker.errors import CannotInvoke, CommandNotFound, OCIRuntimeError
+from mocker.hostbin import which
 from mocker.runtime.linux import cgroups
 
 KNOWN_RUNTIMES = ("crun", "runc")
@@ -45,7 +45,7 @@ def runtime_error(runtime: str, message: str) -> OCIRuntimeError:
 
 
 def find_binary(name: str) -> str:
-    for candidate in (shutil.which(name), f"/usr/bin/{name}", f"/usr/sbin/{name}", f"/usr/local/bin/{name}"):
+    for candidate in (which(name), f"/usr/bin/{name}", f"/usr/sbin/{name}", f"/usr/local/bin/{name}"):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     raise OCIRuntimeError(f"OCI runtime {name} not found (install it: apt-get install {name})")

@@ -185,6 +185,20 @@ def test_killed_mocker_mid_run_leaves_consistent_store(mocker, mocker_env):
     assert mocker("ps", "-aq").stdout == ""
 
 
+def test_killed_attached_run_rm_still_removes_the_container_at_exit(mocker, mocker_env, mocker_root):
+    # While `run --rm` is attached, conmon's exit command leaves the cleanup to it; once the client is
+    # gone (kill -9), the exit command must do the removal itself.
+    proc = subprocess.Popen(["mocker", "run", "--rm", "--name", "gone", "busybox", "sleep", "1000"], env=mocker_env)
+    wait_for(lambda: "gone" in mocker("ps", "--format", "{{.Names}}").stdout)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    doc = inspect(mocker, "gone")
+    os.kill(doc["State"]["Pid"], signal.SIGKILL)
+    # no `ps`/`inspect` until it is gone: a read would reconcile and clean up, which is not what this tests
+    wait_for(lambda: not (mocker_root / "containers" / doc["Id"]).exists(), timeout=20)
+    wait_for(lambda: mocker("ps", "-aq").stdout == "")
+
+
 def test_rm_running_needs_force_and_rename(mocker):
     mocker("run", "-d", "--name", "r1", "busybox", "sleep", "1000")
     r = mocker("rm", "r1", check=False)
