@@ -16,14 +16,21 @@ if TYPE_CHECKING:
 
 
 def _impl() -> Callable[..., _Hash]:
-    try:
-        from _sha2 import sha256  # CPython >= 3.12
-    except ImportError:
+    """The constructor, found once: a failed import searches all of ``sys.path`` each time."""
+    global _FOUND
+    if _FOUND is None:
         try:
             from _sha256 import sha256  # CPython 3.11
         except ImportError:
-            from hashlib import sha256  # another interpreter
-    return sha256
+            try:
+                from _sha2 import sha256  # CPython >= 3.12
+            except ImportError:
+                from hashlib import sha256  # another interpreter
+        _FOUND = sha256
+    return _FOUND
+
+
+_FOUND: Callable[..., _Hash] | None = None
 
 
 def sha256_hex(data: bytes) -> str:
