@@ -214,6 +214,7 @@ def _build(ctx: Context, p: Parsed) -> int:
             build(store, opts, context, ctx.stdout, ctx.stderr)
         finally:
             _signal.signal(_signal.SIGTERM, previous)
+        ctx.quick_exit = True  # the build's files are all closed by now (see _nothing_to_tear_down)
     finally:
         if context is not None:
             context.close()

@@ -95,6 +95,10 @@ class Context:
         self.root: str | None = None
         self.debug = False
         self._store: Store | None = None
+        # Set by a handler whose work leaves nothing for the interpreter's teardown (its files are
+        # closed, it started no thread): the console entry point may then end the process without
+        # it, once the streams are flushed (cli.main.entry; DECISIONS 36).
+        self.quick_exit = False
 
     def store(self) -> Store:
         if self._store is None:

@@ -157,6 +157,9 @@ def run(argv: Sequence[str], ctx: Context) -> int:
     return int(result or 0)
 
 
+_quick_exit = False  # what the last main() run's handler said about teardown (Context.quick_exit)
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -211,6 +214,8 @@ def main(
         store = ctx._store
         if store is not None:
             store.close()
+        global _quick_exit
+        _quick_exit = ctx.quick_exit
 
 
 def entry() -> None:
@@ -219,4 +224,20 @@ def entry() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         code = 141
+    else:
+        if _quick_exit and _nothing_to_tear_down():
+            # Teardown (freeing every module, a last GC) costs ~5 ms of a ~30 ms cached rebuild;
+            # with no exit handler, no thread and the handler's files closed, it has nothing to do.
+            try:
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
     sys.exit(code)
+
+
+def _nothing_to_tear_down() -> bool:
+    """No ``atexit`` handler (coverage, tempfile's finalizers, ...) and no ``threading`` (its
+    shutdown joins threads; ``subprocess`` imports it), so ``os._exit`` skips nothing that acts."""
+    import atexit
+
+    return atexit._ncallbacks() == 0 and "threading" not in sys.modules
