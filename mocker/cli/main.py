@@ -7,7 +7,6 @@ handler's return value. A traceback is printed only with ``--debug``.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
@@ -47,7 +46,9 @@ GLOBAL_FLAGS: tuple[Flag, ...] = (
 
 def _load(target: str) -> Command:
     module, attr = target.split(":")
-    cmd: Command = getattr(importlib.import_module(module), attr)
+    # __import__ with a fromlist gives the module itself, as importlib.import_module does, without
+    # importing the importlib package (and warnings) on every command.
+    cmd: Command = getattr(__import__(module, fromlist=[attr]), attr)
     return cmd
 
 
