@@ -91,7 +91,7 @@ def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any], *, keep_br
         with machine_lock():
             r = subprocess.run(argv, input=json.dumps(doc), capture_output=True, text=True,  # noqa: S603
                                check=False, env={**os.environ, "RUST_LOG": "error"})
-            if verb == "teardown":
+            if verb == "teardown" and _bridge_went(doc):
                 _keep_isolation_jump()
             elif r.returncode == 0 and keep_bridge:
                 from mocker.network import keeper
@@ -108,6 +108,13 @@ def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any], *, keep_br
     except ValueError:
         out = {}
     return out
+
+
+def _bridge_went(doc: dict[str, Any]) -> bool:
+    """Only a complete teardown (the bridge itself removed) touches the isolation chains; while the
+    bridge stays (network/keeper.py), the two iptables calls of the repair are skipped."""
+    return any(not os.path.exists(f"/sys/class/net/{info.get('network_interface')}")
+               for info in (doc.get("network_info") or {}).values())
 
 
 def _keep_isolation_jump() -> None:
