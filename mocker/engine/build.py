@@ -12,7 +12,7 @@ from __future__ import annotations
 from mocker.build.options import Output
 from mocker.errors import InvalidArgument, MockerError
 
-# A cached rebuild is mostly start-up: annotations only, no ``typing``/``dataclasses`` (DECISIONS 32).
+# A cached rebuild is mostly start-up: annotations only, no ``typing``/``dataclasses`` (DECISIONS 35).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
