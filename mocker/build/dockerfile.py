@@ -164,8 +164,8 @@ def _heredocs(words: tuple[str, ...], raw: Any) -> tuple[Heredoc, ...]:
 def parse(text: str, *, filename: str = "Dockerfile", memo: str | None = None) -> Dockerfile:
     """Parse and split into stages; errors name the file and line as BuildKit's do.
 
-    ``memo``: a file remembering the parser's output for texts it parsed before (a rebuild then
-    does not start the Go runtime; :mod:`mocker.build.parse_memo`)."""
+    ``memo``: a directory remembering the parser's output for texts it parsed before (a rebuild
+    then does not start the Go runtime; :mod:`mocker.build.parse_memo`)."""
     try:
         if memo is not None:
             from mocker.build.parse_memo import parse_commands

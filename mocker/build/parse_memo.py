@@ -2,13 +2,13 @@
 
 The ``dockerfile`` package is Go: loading it starts the Go runtime (a handful of threads, ~5 ms of
 CPU here), a large share of a cached rebuild. Its output is a pure function of the text and the
-parser's code, so it is kept in ``<root>/build/dockerfiles.json``, keyed on the SHA-256 of the
-exact text, under the identity of the parser's shared library (path, size, mtime, inode): another
+parser's code, so it is kept in ``<root>/build/dockerfiles/<sha256 of the exact text>.json``,
+under the identity of the parser's shared library (path, size, mtime, inode): another
 ``dockerfile`` version, or none that this module can find, makes the memo unused. Only successful
 parses are kept (an error is reported by the parser itself, with its line). Entries are the
 parser's raw commands, not mocker's instructions, so a change of mocker's own code needs no
-invalidation. The file is replaced atomically; two builds writing it at once lose at most an entry
-(a re-parse). At most :data:`LIMIT` texts are kept, the oldest dropped first.
+invalidation. One file per text, written atomically, so a build reads only its own; at most
+:data:`LIMIT` texts are kept, the least recently written dropped first.
 """
 
 from __future__ import annotations
@@ -73,34 +73,25 @@ def parser_identity() -> str | None:
     return None
 
 
-def parse_commands(text: str, path: str, parse: Callable[[str], Any]) -> list[Any]:
-    """The parser's commands for ``text``: remembered, else ``parse(text)`` (and remembered)."""
+def parse_commands(text: str, directory: str, parse: Callable[[str], Any]) -> list[Any]:
+    """The parser's commands for ``text``: remembered in ``directory``, else ``parse(text)`` (and
+    remembered there)."""
     from mocker import jsonc
 
     identity = parser_identity()
     if identity is None:
         return list(parse(text))
-    key = _key(text)
-    entries: dict[str, Any] = {}
+    path = os.path.join(directory, _key(text) + ".json")
     try:
         with open(path, "rb") as f:
             doc = jsonc.loads(f.read())
-        if isinstance(doc, dict) and doc.get("parser") == identity and isinstance(doc.get("entries"), dict):
-            entries = doc["entries"]
-    except (OSError, ValueError):
-        pass
-    rows = entries.get(key)
-    if isinstance(rows, list):
-        try:
-            return [Command(r) for r in rows]
-        except (TypeError, ValueError):
-            pass  # not what this code wrote: parse again (and overwrite it)
+        if isinstance(doc, dict) and doc.get("parser") == identity and isinstance(doc.get("commands"), list):
+            return [Command(r) for r in doc["commands"]]
+    except (OSError, ValueError, TypeError):
+        pass  # none, or not what this code wrote (another parser's, damaged): parse again and overwrite
     commands = list(parse(text))
-    entries.pop(key, None)
-    entries[key] = [_row(c) for c in commands]
-    while len(entries) > LIMIT:
-        del entries[next(iter(entries))]
-    _write(path, {"parser": identity, "entries": entries})
+    _write(path, {"parser": identity, "commands": [_row(c) for c in commands]})
+    _prune(directory)
     return commands
 
 
@@ -124,3 +115,16 @@ def _write(path: str, doc: dict[str, Any]) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+
+
+def _prune(directory: str) -> None:
+    """Keep the :data:`LIMIT` most recently written texts (run after a write, never on a hit)."""
+    try:
+        entries = [e for e in os.scandir(directory) if e.name.endswith(".json")]
+        if len(entries) <= LIMIT:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for e in entries[:len(entries) - LIMIT]:
+            os.unlink(e.path)
+    except OSError:
+        pass  # another build pruned at the same time: what is left is still a valid memo

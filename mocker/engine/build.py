@@ -59,7 +59,7 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
         if parsed.digest:
             raise InvalidArgument(f"invalid reference format: {text}: a build tag cannot have a digest")
         tags.append(parsed)
-    df = parse(opts.dockerfile, filename=opts.dockerfile_name, memo=store.paths.text("build", "dockerfiles.json"))
+    df = parse(opts.dockerfile, filename=opts.dockerfile_name, memo=store.paths.text("build", "dockerfiles"))
     host = normalize(host_platform())
     platforms = [normalize(parse_platform(p)) for p in opts.platforms] or [host]
     seen = []

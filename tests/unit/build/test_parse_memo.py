@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def _counting(calls: list[str]) -> Any:
 
 
 def test_second_parse_comes_from_the_memo_and_equals_the_parser(tmp_path: Path) -> None:
-    memo = str(tmp_path / "build" / "dockerfiles.json")
+    memo = str(tmp_path / "build" / "dockerfiles")
     calls: list[str] = []
     first = parse_memo.parse_commands(TEXT, memo, _counting(calls))
     again = parse_memo.parse_commands(TEXT, memo, _counting(calls))
@@ -45,20 +46,23 @@ def test_second_parse_comes_from_the_memo_and_equals_the_parser(tmp_path: Path) 
 
 
 def test_another_text_or_parser_is_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    memo = str(tmp_path / "dockerfiles.json")
+    memo = tmp_path / "dockerfiles"
     calls: list[str] = []
-    parse_memo.parse_commands(TEXT, memo, _counting(calls))
-    parse_memo.parse_commands(TEXT + "LABEL a=b\n", memo, _counting(calls))
+    parse_memo.parse_commands(TEXT, str(memo), _counting(calls))
+    parse_memo.parse_commands(TEXT + "LABEL a=b\n", str(memo), _counting(calls))
     assert len(calls) == 2
     monkeypatch.setattr(parse_memo, "parser_identity", lambda: "another dockerfile build")
-    parse_memo.parse_commands(TEXT, memo, _counting(calls))
+    parse_memo.parse_commands(TEXT, str(memo), _counting(calls))
     assert len(calls) == 3
-    assert set(json.loads(Path(memo).read_text())["entries"]) == {parse_memo._key(TEXT)}  # old parser's dropped
+    parse_memo.parse_commands(TEXT, str(memo), _counting(calls))
+    assert len(calls) == 3  # rewritten under the new parser's identity
+    entry = json.loads((memo / f"{parse_memo._key(TEXT)}.json").read_text())
+    assert entry["parser"] == "another dockerfile build"
 
 
 def test_without_a_known_parser_nothing_is_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parse_memo, "parser_identity", lambda: None)
-    memo = tmp_path / "dockerfiles.json"
+    memo = tmp_path / "dockerfiles"
     calls: list[str] = []
     parse_memo.parse_commands(TEXT, str(memo), _counting(calls))
     parse_memo.parse_commands(TEXT, str(memo), _counting(calls))
@@ -73,7 +77,7 @@ def test_parser_identity_names_the_extension_import_would_load() -> None:
 
 
 def test_errors_are_not_remembered_and_keep_their_line(tmp_path: Path) -> None:
-    memo = str(tmp_path / "dockerfiles.json")
+    memo = str(tmp_path / "dockerfiles")
     for _ in range(2):
         with pytest.raises(DockerfileError) as e:
             parse("FROM a\nENV X\n", memo=memo)
@@ -82,22 +86,24 @@ def test_errors_are_not_remembered_and_keep_their_line(tmp_path: Path) -> None:
 
 
 def test_a_damaged_memo_is_parsed_again_and_rewritten(tmp_path: Path) -> None:
-    memo = tmp_path / "dockerfiles.json"
+    memo = tmp_path / "dockerfiles"
     parse_memo.parse_commands(TEXT, str(memo), _raw_parse)
-    doc = json.loads(memo.read_text())
-    doc["entries"][parse_memo._key(TEXT)] = [["FROM"]]
-    memo.write_text(json.dumps(doc))
+    entry = memo / f"{parse_memo._key(TEXT)}.json"
+    doc = json.loads(entry.read_text())
+    doc["commands"] = [["FROM"]]
+    entry.write_text(json.dumps(doc))
     calls: list[str] = []
     parse_memo.parse_commands(TEXT, str(memo), _counting(calls))
     assert len(calls) == 1
-    memo.write_text("{not json")
+    entry.write_text("{not json")
     assert _shape(parse(TEXT, memo=str(memo))) == _shape(parse(TEXT))
 
 
 def test_only_the_newest_texts_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parse_memo, "LIMIT", 3)
-    memo = tmp_path / "dockerfiles.json"
+    memo = tmp_path / "dockerfiles"
     texts = [f"FROM scratch\nLABEL n={i}\n" for i in range(5)]
-    for t in texts:
+    for i, t in enumerate(texts):
         parse_memo.parse_commands(t, str(memo), _raw_parse)
-    assert list(json.loads(memo.read_text())["entries"]) == [parse_memo._key(t) for t in texts[2:]]
+        os.utime(memo / f"{parse_memo._key(t)}.json", ns=(i * 10**9, i * 10**9))  # written in this order
+    assert sorted(p.name for p in memo.iterdir()) == sorted(f"{parse_memo._key(t)}.json" for t in texts[2:])
