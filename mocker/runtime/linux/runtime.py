@@ -351,7 +351,9 @@ class LinuxRuntime:
         """Block until the container exits; its exit code. Raises TimeoutError after ``timeout`` s."""
         exit_file = os.path.join(self._run, container_id, "exits", container_id)
         deadline = None if timeout is None else time.monotonic() + timeout
-        delay, checked = 0.002, time.monotonic()
+        if not os.path.exists(exit_file):
+            self._wait_process(container_id, deadline)
+        delay, checked = 0.001, time.monotonic()
         while not os.path.exists(exit_file):
             now = time.monotonic()
             if deadline is not None and now >= deadline:
@@ -365,6 +367,33 @@ class LinuxRuntime:
             delay = min(delay * 2, 0.05)
         state = self.state(container_id)
         return state.exit_code if state.exit_code is not None else LOST_EXIT_CODE
+
+    def _wait_process(self, container_id: str, deadline: float | None) -> None:
+        """Sleep until the container's process ends (its pidfd turns readable at the exit), so the
+        exit file is looked for right after instead of on a back-off timer; returns at once if the
+        process is not (or no longer) the container's, and at ``deadline``."""
+        proc = self._proc(container_id)
+        pid = proc.get("pid")
+        if not pid:
+            return
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            return
+        try:
+            stat = proc_stat(pid)
+            if stat is None or stat[1] != proc.get("ticks"):
+                return
+            import select
+
+            poller = select.poll()
+            poller.register(pidfd, select.POLLIN)
+            while True:
+                left = None if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
+                if poller.poll(left) or left == 0:
+                    return
+        finally:
+            os.close(pidfd)
 
     def kill(self, container_id: str, signal: int) -> None:
         """Signal the container's PID 1 (pidfd: never a recycled pid). SIGKILL also thaws a paused one."""
