@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from mocker.compose import dotenv
@@ -22,13 +21,14 @@ from mocker.compose.merge import Override, Reset, merge, shorthand, strip_resets
 from mocker.compose.model import Project
 from mocker.compose.schema import validate
 from mocker.errors import InvalidArgument
+from mocker.records import field, frozen
 
 SUPPORTED_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_NAMES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yml",
                   "docker-compose.override.yaml")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class LoadOptions:
     """What ``docker compose`` global flags say about loading; ``None`` means not given."""
 

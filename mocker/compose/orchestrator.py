@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from mocker.compose import labels as L
 from mocker.compose.model import Project
 from mocker.errors import InvalidArgument, MockerError, NotFound
+from mocker.records import field, frozen
 from mocker.store.containers import ContainerRecord
 from mocker.store.store import Store
 
@@ -25,7 +25,7 @@ Report = Callable[[str], None]
 LIVE = ("running", "paused", "restarting")
 
 
-@dataclass(slots=True, kw_only=True)
+@frozen(kw_only=True)
 class UpOptions:
     services: tuple[str, ...] = ()
     no_deps: bool = False
