@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from store_cleanup import release_bridges
+
 MOCKER = str(Path(sys.executable).with_name("mocker"))
 IMAGE = "bench-busybox"
 
@@ -77,6 +79,7 @@ def main() -> None:
             service.wait()
         for ident in subprocess.run([MOCKER, "ps", "-aq"], env=env, capture_output=True, text=True).stdout.split():
             subprocess.run([MOCKER, "rm", "-f", ident], env=env, capture_output=True)
+        release_bridges(env["MOCKER_ROOT"])
         shutil.rmtree(work, ignore_errors=True)
     print(f"{'benchmark'.ljust(34)}" + "".join(t.rjust(14) for t in results))
     for i, (name, _) in enumerate(results["mocker API"]):

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from store_cleanup import release_bridges
+
 MOCKER = str(Path(sys.executable).with_name("mocker"))
 
 
@@ -109,6 +111,7 @@ def main() -> None:
     finally:
         for ident in subprocess.run([MOCKER, "ps", "-aq"], env=env, capture_output=True, text=True).stdout.split():
             subprocess.run([MOCKER, "rm", "-f", ident], env=env, capture_output=True)
+        release_bridges(env["MOCKER_ROOT"])
         shutil.rmtree(work, ignore_errors=True)
     names = [name for name, _ in results["mocker"]]
     print(f"{'benchmark'.ljust(38)}" + "".join(t.rjust(14) for t in results))

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from store_cleanup import release_bridges
+
 MOCKER = str(Path(sys.executable).with_name("mocker"))
 
 
@@ -129,6 +131,7 @@ def main() -> None:
         if ids:
             subprocess.run([MOCKER, "rm", "-f", *ids], env=env, capture_output=True)
         subprocess.run([MOCKER, "network", "prune", "-f"], env=env, capture_output=True)
+        release_bridges(env["MOCKER_ROOT"])
         shutil.rmtree(work, ignore_errors=True)
     names = [name for name, _ in results["mocker"]]
     print(f"{'benchmark'.ljust(38)}" + "".join(t.rjust(14) for t in results))

@@ -136,6 +136,20 @@ def _teardown_store_networks(root: Path) -> None:
     if ids:
         subprocess.run([str(exe), "rm", "-f", *ids], env=env, capture_output=True, check=False, timeout=120)
     subprocess.run([str(exe), "network", "prune", "-f"], env=env, capture_output=True, check=False, timeout=60)
+    # The default bridge outlives its containers (as docker0 does); a test store's goes with the store.
+    subprocess.run([str(VENV_BIN / "python"), "-c", _RELEASE_BRIDGES, str(root)], env=env, capture_output=True,
+                   check=False, timeout=60)
+
+
+_RELEASE_BRIDGES = """
+import sys
+from mocker.engine.network_attach import release_bridge
+from mocker.store import networks as ndb
+from mocker.store.store import Store
+store = Store.open(sys.argv[1])
+for net in ndb.list_all(store.db):
+    release_bridge(store, net)
+"""
 
 
 def _host_arch() -> str:

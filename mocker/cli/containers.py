@@ -26,14 +26,15 @@ def _as_125(e: MockerError) -> MockerError:
 
 
 def _ensure_image(ctx: Context, store: Store, opts: ContainerCreateOptions) -> ImageRecord:
-    from mocker.cli.progress import ProgressPrinter
-    from mocker.engine.distribution import pull
     from mocker.engine.image_platforms import find_for_platform
-    from mocker.image.reference import parse_reference
 
     rec = find_for_platform(store, opts.image, opts.platform)
     if rec is not None and opts.pull != "always":
         return rec
+    from mocker.cli.progress import ProgressPrinter
+    from mocker.engine.distribution import pull
+    from mocker.image.reference import parse_reference
+
     if opts.pull == "never" and rec is None:
         raise MockerError(f"No such image: {opts.image}" + (f" for platform {opts.platform}" if opts.platform else ""))
     ref = parse_reference(opts.image)

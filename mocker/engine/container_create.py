@@ -117,9 +117,9 @@ def _mounts(store: Store, opts: ContainerCreateOptions,
         # so a racing "volume rm" cannot take it between the two, and a failed create leaks none.
         anonymous = not name
         if anonymous:
-            import secrets
+            from mocker.engine.names import new_id
 
-            name = secrets.token_hex(32)
+            name = new_id()
         volumes.validate_name(name)
         mountpoint = store.paths.text("volumes", name, "_data")
         mounts.append(Mount(type="volume", source=mountpoint, target=target, read_only=ro, name=name))
@@ -170,8 +170,6 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
     """Record a new container (nothing runs). Its files are written under the container's lock and
     removed again if the record is not stored (e.g. a name clash), so ``system prune``'s sweep of
     directories without a record never races a create in progress."""
-    import shutil
-
     from mocker.engine.names import new_id
     from mocker.store.locks import file_lock
 
@@ -181,6 +179,8 @@ def create(store: Store, opts: ContainerCreateOptions, image: ImageRecord) -> Co
             rec = _create(store, opts, image, cid)
         except BaseException:
             if cdb.get(store.db, cid) is None:
+                import shutil
+
                 shutil.rmtree(store.paths.containers / cid, ignore_errors=True)
             raise
     from mocker.engine.events import container_event

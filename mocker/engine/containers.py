@@ -104,10 +104,10 @@ def _exit_command(store: Store, cid: str) -> list[str]:
     (~60 ms of CPU on every foreground run) would only compete with it. A client that died first
     released its lock, so the cleanup runs as before; ``-o`` keeps the lock fd out of the cleanup,
     which looks at that lock itself."""
-    import shutil
+    from mocker.hostbin import which
 
     argv = [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
-    setsid, env, flock = shutil.which("setsid"), shutil.which("env"), shutil.which("flock")
+    setsid, env, flock = which("setsid"), which("env"), which("flock")
     if setsid and env:
         argv = [setsid, "-f", env, "MOCKER_CLEANUP_DETACHED=1", *argv]
     if flock:
@@ -521,9 +521,11 @@ def _remove(store: Store, rec: ContainerRecord, *, volumes_too: bool, live: bool
     cdb.delete(store.db, rec.id)    # its endpoints (address leases) and port rows go with it
     if volumes_too:
         volumes.remove_anonymous_for(store, rec.id, names=names)
-    import shutil
+    leftover = store.paths.containers / rec.id      # the runtime moved its bundle to the trash already
+    if os.path.lexists(leftover):
+        import shutil
 
-    shutil.rmtree(store.paths.containers / rec.id, ignore_errors=True)
+        shutil.rmtree(leftover, ignore_errors=True)
     for suffix in (".lock", ".attached", ".died"):   # a waiter on the unlinked file then finds no record
         (store.paths.run / "locks" / f"{rec.id}{suffix}").unlink(missing_ok=True)
     from mocker.engine.events import container_event

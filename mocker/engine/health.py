@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -338,6 +337,8 @@ class _LimitedBuffer:
     def __init__(self) -> None:
         self.data = bytearray()
         self.truncated = False
+        import threading
+
         self.lock = threading.Lock()
 
     def write(self, chunk: bytes) -> None:
@@ -370,6 +371,8 @@ def run_probe(store: Store, rec: ContainerRecord, hc: dict[str, Any]) -> dict[st
     except MockerError as e:
         return _result(start, -1, str(e))
     out = _LimitedBuffer()
+    import threading
+
     done = threading.Event()
 
     def pump() -> None:

@@ -429,3 +429,40 @@ def ps_filter_match(store: Store, rec: ContainerRecord, f: dict[str, list[str]])
         if not any(norm(w) in have for w in f["expose"]):
             return False
     return True
+
+
+def release_bridge(store: Store, net: NetworkRecord) -> None:
+    """The network is gone: take its bridge, NAT and filter rules away (``network rm``/``prune``).
+
+    The keeper kept netavark from doing this when the last container left; with the keeper dropped,
+    one setup + teardown of a throwaway namespace on the network is netavark's "complete teardown".
+    Best effort: a failure leaves an idle bridge, which the next network of that name reuses."""
+    from mocker.network import keeper, netavark, netns
+
+    if net.driver != "bridge":
+        return
+    bridge = str(net.config.get("bridge") or "")
+    keeper.drop(net.id)
+    subnets = net.config.get("subnets") or []
+    if not bridge or not keeper.bridge_exists(bridge) or not subnets:
+        return
+    import ipaddress
+
+    gateway = subnets[0].get("gateway")
+    address = next(str(h) for h in ipaddress.IPv4Network(subnets[0]["subnet"], strict=False).hosts()
+                   if str(h) != gateway)
+    path = netns_path(store, f"release-{net.id[:12]}")
+    doc = netavark.options(net.id, f"release-{net.name}", [{"network": {"id": net.id, "name": net.name,
+                                                                        "config": net.config},
+                                                            "interface": "eth0", "ipv4": address}])
+    try:
+        netns.create(path)
+        netavark.setup(_config_dir(store), path, doc, keep_bridge=False)
+        netavark.teardown(_config_dir(store), path, doc)
+    except MockerError as e:
+        if os.environ.get("MOCKER_DEBUG"):
+            import sys
+
+            print(f"releasing bridge {bridge}: {e}", file=sys.stderr)
+    finally:
+        netns.remove(path)

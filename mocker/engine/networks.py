@@ -302,6 +302,9 @@ def remove(store: Store, name_or_id: str, *, force: bool = False) -> NetworkReco
         for e in eps:       # stopped containers lose this network, as with Docker (their start then fails)
             ndb.delete_endpoint(conn, e.container_id, net.id)
         ndb.delete(conn, net.id)
+    from mocker.engine.network_attach import release_bridge
+
+    release_bridge(store, net)
     from mocker.engine.events import record
 
     record(store, "network", "destroy", net.id, {"name": net.name, "type": net.driver})

@@ -7,13 +7,13 @@ are kept as pulled, so digests never change).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
 
 from mocker.errors import InvalidArgument
 from mocker.records import frozen
+from mocker.shortsha import sha256_hex
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -106,7 +106,7 @@ def chain_ids(diffs: Sequence[str]) -> list[str]:
         if not out:
             out.append(d)
         else:
-            out.append("sha256:" + hashlib.sha256(f"{out[-1]} {d}".encode()).hexdigest())
+            out.append("sha256:" + sha256_hex(f"{out[-1]} {d}".encode()))
     return out
 
 

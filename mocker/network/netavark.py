@@ -84,15 +84,21 @@ def options(container_id: str, container_name: str, attachments: list[dict[str, 
     return doc
 
 
-def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
+def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any], *, keep_bridge: bool = True) -> dict[str, Any]:
     os.makedirs(config_dir, mode=0o700, exist_ok=True)
     argv = [NETAVARK, "--config", config_dir, "--rootless", "false", "--aardvark-binary", AARDVARK, verb, netns]
     try:
         with machine_lock():
             r = subprocess.run(argv, input=json.dumps(doc), capture_output=True, text=True,  # noqa: S603
                                check=False, env={**os.environ, "RUST_LOG": "error"})
-            if verb == "teardown":
+            if verb == "teardown" and _bridge_went(doc):
                 _keep_isolation_jump()
+            elif r.returncode == 0 and keep_bridge:
+                from mocker.network import keeper
+
+                for info in (doc.get("network_info") or {}).values():
+                    if info.get("driver") == "bridge":
+                        keeper.ensure(info["network_interface"], info["id"])
     except FileNotFoundError:
         raise NetworkSetupError(f"netavark not found at {NETAVARK} (install the netavark package)") from None
     if r.returncode != 0:
@@ -102,6 +108,13 @@ def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any]) -> dict[st
     except ValueError:
         out = {}
     return out
+
+
+def _bridge_went(doc: dict[str, Any]) -> bool:
+    """Only a complete teardown (the bridge itself removed) touches the isolation chains; while the
+    bridge stays (network/keeper.py), the two iptables calls of the repair are skipped."""
+    return any(not os.path.exists(f"/sys/class/net/{info.get('network_interface')}")
+               for info in (doc.get("network_info") or {}).values())
 
 
 def _keep_isolation_jump() -> None:
@@ -133,8 +146,9 @@ def _error_text(stdout: str, stderr: str) -> str:
     return lines[-1] if lines else "failed"
 
 
-def setup(config_dir: str, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
-    return _run("setup", config_dir, netns, doc)
+def setup(config_dir: str, netns: str, doc: dict[str, Any], *, keep_bridge: bool = True) -> dict[str, Any]:
+    """``keep_bridge``: the bridge outlives this container (see :mod:`mocker.network.keeper`)."""
+    return _run("setup", config_dir, netns, doc, keep_bridge=keep_bridge)
 
 
 def teardown(config_dir: str, netns: str, doc: dict[str, Any]) -> None:

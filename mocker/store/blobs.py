@@ -11,7 +11,6 @@ writer that needs it, not with the module.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -32,6 +31,12 @@ def check_digest(digest: str) -> str:
 
 
 def sha256_digest(data: bytes) -> str:
+    if len(data) < 1 << 20:     # manifests and configs, read on the run path: no OpenSSL load
+        from mocker.shortsha import sha256_hex
+
+        return "sha256:" + sha256_hex(data)
+    import hashlib
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -48,6 +53,8 @@ class BlobWriter:
         fd, name = tempfile.mkstemp(prefix="blob-", suffix=".partial", dir=store.tmp)
         self._file: IO[bytes] = os.fdopen(fd, "wb")
         self._tmp = Path(name)
+        import hashlib
+
         self._hash = hashlib.sha256()
         self.size = 0
         self.digest: str | None = None

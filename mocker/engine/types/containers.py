@@ -14,15 +14,17 @@ shows them after ``Error response from daemon:``).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import posixpath
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mocker.errors import InvalidArgument, NotSupported
 from mocker.records import field, frozen
 from mocker.runtime.base import Device, Resources, Security, Ulimit
+
+if TYPE_CHECKING:
+    import ipaddress
 
 PullPolicy = Literal["always", "missing", "never"]
 RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
@@ -234,6 +236,8 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """Go's ``net.ParseIP``: no zones, no spaces; IPv4-mapped IPv6 reads as IPv4."""
     if not text or "%" in text or text.strip() != text:
         return None
+    import ipaddress
+
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:

@@ -237,7 +237,12 @@ def terminal_size(fd: int) -> tuple[int, int] | None:
 def forward_signals(send: Callable[[int], object], *, on_winch: Callable[[], object] | None = None,
                     signals: tuple[int, ...] | None = None) -> Iterator[None]:
     """Proxy signals received by this process to the container (``send(signum)``), as
-    ``docker run/attach --sig-proxy`` does; SIGWINCH calls ``on_winch`` instead. Main thread only."""
+    ``docker run/attach --sig-proxy`` does; SIGWINCH calls ``on_winch`` instead. Main thread only.
+
+    The C-level ``_signal.signal``: the ``signal`` module's wrapper converts every old handler to an
+    enum through a raised ValueError, ~8 ms for the ~50 calls of one foreground ``run``."""
+    import _signal
+
     if signals is None:
         skip = {signal.SIGCHLD, signal.SIGWINCH, signal.SIGKILL, signal.SIGSTOP, signal.SIGPIPE, signal.SIGURG}
         signals = tuple(s for s in signal.valid_signals() if isinstance(s, signal.Signals) and s not in skip)
@@ -250,12 +255,12 @@ def forward_signals(send: Callable[[int], object], *, on_winch: Callable[[], obj
     try:
         for sig in signals:
             try:
-                previous[sig] = signal.signal(sig, handler)
+                previous[sig] = _signal.signal(sig, handler)
             except (OSError, ValueError):
                 continue
         if on_winch is not None:
-            previous[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, lambda *_: on_winch())
+            previous[signal.SIGWINCH] = _signal.signal(signal.SIGWINCH, lambda *_: on_winch())
         yield
     finally:
         for sig, old in previous.items():
-            signal.signal(sig, old)  # type: ignore[arg-type]
+            _signal.signal(sig, old)

@@ -12,10 +12,10 @@ root, fixes it itself when qemu-user-static's definitions are installed (mount b
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 from mocker.errors import OCIRuntimeError
+from mocker.hostbin import which
 
 __all__ = ["BINFMT_DIR", "QEMU_HANDLERS", "ensure_can_run", "handler_for", "registered_platforms"]
 
@@ -82,11 +82,11 @@ def _try_enable(handler: str, binfmt_dir: str) -> str | None:
         installed = any(n.startswith("qemu-") for n in _listdir(_DEFINITIONS_DIR))
         return (f"qemu-user-static has no {handler}" if installed
                 else f"{_DEFINITIONS_DIR}/{handler} does not exist (qemu-user-static is not installed)")
-    tool = shutil.which("update-binfmts")
+    tool = which("update-binfmts")
     if tool is None:
         return "update-binfmts (binfmt-support) is not installed"
     if binfmt_dir == BINFMT_DIR and not os.path.exists(os.path.join(binfmt_dir, "register")):
-        mount = shutil.which("mount") or "/bin/mount"
+        mount = which("mount") or "/bin/mount"
         done = subprocess.run([mount, "-t", "binfmt_misc", "binfmt_misc", binfmt_dir],  # noqa: S603
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -330,6 +329,8 @@ class ExecSession:
             if sock is not None:
                 sock.close()
             proc.close()
+            import shutil
+
             shutil.rmtree(session_dir, ignore_errors=True)
             raise
         return cls(proc, sock, pid, session_dir, spec)
@@ -381,6 +382,8 @@ class ExecSession:
             self.socket = None
         self._proc.close()
         if self.exit_code is not None:
+            import shutil
+
             shutil.rmtree(self.dir, ignore_errors=True)
 
 

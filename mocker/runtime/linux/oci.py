@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from typing import Any
 
 from mocker.errors import CannotInvoke, CommandNotFound, OCIRuntimeError
+from mocker.hostbin import which
 from mocker.runtime.linux import cgroups
 
 KNOWN_RUNTIMES = ("crun", "runc")
@@ -50,7 +50,7 @@ _found: dict[str, str] = {}     # name -> path, once found (every runtime object
 def find_binary(name: str) -> str:
     if name in _found:
         return _found[name]
-    for candidate in (shutil.which(name), f"/usr/bin/{name}", f"/usr/sbin/{name}", f"/usr/local/bin/{name}"):
+    for candidate in (which(name), f"/usr/bin/{name}", f"/usr/sbin/{name}", f"/usr/local/bin/{name}"):
         if candidate and os.access(candidate, os.X_OK):
             _found[name] = candidate
             return candidate

@@ -32,8 +32,9 @@ def discard_dir(path: str, trash: str) -> None:
     them; one that never finishes (killed, reboot) leaves files that ``system prune`` sweeps.
     Falls back to deleting in place when the rename fails.
     """
-    import shutil
     import subprocess
+
+    from mocker.hostbin import which
 
     target = os.path.join(trash, f"{os.path.basename(path)}-{os.getpid()}-{time.monotonic_ns()}")
     try:
@@ -42,15 +43,15 @@ def discard_dir(path: str, trash: str) -> None:
     except FileNotFoundError:
         return
     except OSError:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
         return
-    rm = shutil.which("rm") or "/bin/rm"
+    rm = which("rm") or "/bin/rm"
     try:
         subprocess.Popen(  # noqa: S603 - fixed argv; the path is ours (the store's trash)
             [rm, "-rf", "--one-file-system", "--", target], stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
     except OSError:
-        shutil.rmtree(target, ignore_errors=True)
+        remove_tree(target)
 
 
 def proc_stat(pid: int) -> tuple[str, int] | None:
@@ -81,3 +82,32 @@ def is_conmon(pid: int, cid: str) -> bool:
     stat = proc_stat(pid)
     return (stat is not None and stat[0] != "Z" and os.path.basename(argv[0]) == b"conmon"
             and cid.encode() in argv)
+
+
+def remove_tree(path: str) -> None:
+    """``shutil.rmtree(path, ignore_errors=True)`` (symlinks are removed, never followed) without
+    importing shutil (~3 ms) on every container exit, where it only removes a small run directory."""
+    try:
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        entries = None
+    if entries is None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            remove_tree(entry.path)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass

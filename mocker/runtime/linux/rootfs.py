@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import subprocess
 from collections.abc import Sequence
 from functools import cache
 
 from mocker.errors import OCIRuntimeError
+from mocker.hostbin import which
 
 MNT_DETACH = 2
 _PAGE = 4096
@@ -133,7 +133,7 @@ def _mount_with_short_links(bundle: str, lowers: list[str], extra: tuple[str, ..
     options = ",".join((f"lowerdir={':'.join(names)}", "upperdir=upper", "workdir=work", *extra))
     if len(options) >= _PAGE - 1:
         raise OSError(f"too many layers ({len(lowers)}) for one overlay mount")
-    mount_bin = shutil.which("mount") or "/bin/mount"
+    mount_bin = which("mount") or "/bin/mount"
     result = subprocess.run(  # noqa: S603 - argv list; options are our own layer paths (checked by _check)
         [mount_bin, "-t", "overlay", "overlay", "-o", options, "merged"],
         cwd=bundle, capture_output=True, text=True, check=False,

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from mocker.errors import Conflict, ContainerNotFound, OCIRuntimeError
 from mocker.runtime.base import DEFAULT_DETACH_KEYS, Capabilities, RuntimeState, Status
 from mocker.runtime.linux import cgroups
-from mocker.runtime.linux.procfiles import TRASH, discard_dir, is_conmon, proc_stat, read_pid
+from mocker.runtime.linux.procfiles import TRASH, discard_dir, is_conmon, proc_stat, read_pid, remove_tree
 from mocker.store.paths import StorePaths
 
 if TYPE_CHECKING:       # `state()` (every `ps` row) needs none of these: they load when used
@@ -131,8 +131,6 @@ class LinuxRuntime:
         bundle, run = self.bundle_dir(spec.id), self.run_dir(spec.id)
         if os.path.exists(os.path.join(bundle, "launch.json")):
             raise OCIRuntimeError(f"container {spec.id} already exists")
-        import shutil
-
         from mocker.runtime.linux import rootfs
 
         made_bundle = not os.path.isdir(bundle)
@@ -161,6 +159,8 @@ class LinuxRuntime:
             }
             _write_json(os.path.join(bundle, "launch.json"), launch)
         except BaseException:
+            import shutil
+
             self._teardown(spec.id, bundle, run)
             if made_bundle:
                 shutil.rmtree(bundle, ignore_errors=True)
@@ -181,10 +181,8 @@ class LinuxRuntime:
             raise
 
     def _launch_conmon(self, container_id: str, launch: dict[str, Any], *, fallback: bool = False) -> int:
-        import shutil
-
         bundle, run = self.bundle_dir(container_id), self.run_dir(container_id)
-        shutil.rmtree(run, ignore_errors=True)
+        remove_tree(run)
         os.makedirs(os.path.join(run, "exits"), mode=0o700)
         for name in ("exit", "oom", "started"):
             _remove(os.path.join(bundle, name))
@@ -499,8 +497,6 @@ class LinuxRuntime:
             discard_dir(bundle, os.path.join(self._root, TRASH))
 
     def _teardown(self, container_id: str, bundle: str, run: str) -> None:
-        import shutil
-
         from mocker.runtime.linux import rootfs
 
         launch = _read(os.path.join(bundle, "launch.json"))
@@ -524,7 +520,7 @@ class LinuxRuntime:
             self._oci(info["runtime"]).delete(container_id)
         rootfs.unmount_rootfs(bundle)
         cgroups.remove_leftovers(info.get("cgroups_path") or f"{self._cgroup_parent}/{container_id}")
-        shutil.rmtree(run, ignore_errors=True)
+        remove_tree(run)
 
     # ---- streams --------------------------------------------------------------------------------
 

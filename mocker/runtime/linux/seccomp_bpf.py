@@ -11,12 +11,12 @@ compiles the section itself, as before.
 
 from __future__ import annotations
 
-import base64
 import ctypes
-import hashlib
 import json
 import os
 from typing import Any
+
+from mocker.shortsha import sha256_hex
 
 ANNOTATION = "run.oci.seccomp_bpf_data"
 
@@ -108,13 +108,23 @@ def compile_bpf(section: dict[str, Any]) -> bytes | None:
 
 def annotation_for(section: dict[str, Any], cache_dir: str) -> str | None:
     """base64 of the compiled program, from the cache when this exact section was compiled before."""
-    key = hashlib.sha256(json.dumps(section, sort_keys=True).encode()).hexdigest()
+    key = sha256_hex(json.dumps(section, sort_keys=True).encode())
     path = os.path.join(cache_dir, key + ".bpf")
     try:
         with open(path, "rb") as f:
-            return base64.b64encode(f.read()).decode()
+            program = f.read()
     except FileNotFoundError:
-        pass
+        program = b""
+    if not program:
+        program = _compile_and_cache(section, cache_dir, path) or b""
+    if not program:
+        return None
+    import base64
+
+    return base64.b64encode(program).decode()
+
+
+def _compile_and_cache(section: dict[str, Any], cache_dir: str, path: str) -> bytes | None:
     try:
         program = compile_bpf(section)
     except (OSError, KeyError, TypeError, ValueError, AttributeError):
@@ -128,4 +138,4 @@ def annotation_for(section: dict[str, Any], cache_dir: str) -> str | None:
     with os.fdopen(fd, "wb") as f:
         f.write(program)
     os.replace(tmp, path)
-    return base64.b64encode(program).decode()
+    return program

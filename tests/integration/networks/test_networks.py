@@ -60,7 +60,7 @@ def test_published_port_reaches_http_server_from_host(mocker, mocker_root: Path)
     except OSError:
         pass
     net = json.loads((mocker_root / "daemon.json").read_text())["bridge"]
-    assert net not in host_links()      # the last container gone, the bridge goes too
+    assert net in host_links()      # the last container gone, the bridge stays, as docker0 does
 
 
 def test_random_host_ports_and_publish_all(mocker):
@@ -309,3 +309,24 @@ def test_prepare_then_start_keeps_one_network_setup(mocker, mocker_root: Path):
     assert ip and ip in out
     got = mocker("run", "--rm", "busybox", "sh", "-c", f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {ip} 80").stdout
     assert "hello from mocker" in got
+
+
+def test_bridge_lives_as_long_as_the_network(mocker):
+    # As Docker's br-<id>: the bridge and its NAT rules stay when the last container leaves (the next
+    # container does not pay for re-creating them) and go with `network rm`.
+    import subprocess
+
+    mocker("network", "create", "life")
+    net = inspect(mocker, "life", kind="network")
+    bridge, subnet = bridge_of(mocker, "life"), net["IPAM"]["Config"][0]["Subnet"]
+    gateway = net["IPAM"]["Config"][0]["Gateway"]
+    assert mocker("run", "--rm", "--network", "life", "busybox", "true").returncode == 0
+    assert Path(f"/sys/class/net/{bridge}").exists()
+    assert subnet in subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True).stdout
+    out = mocker("run", "--rm", "--network", "life", "busybox", "ip", "-4", "route").stdout
+    assert f"default via {gateway}" in out       # the kept bridge still routes for the next container
+    mocker("network", "rm", "life")
+    assert not Path(f"/sys/class/net/{bridge}").exists()
+    links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+    assert not any(line.startswith("mk" + net["Id"][:12]) for line in links.splitlines())   # the keeper
+    assert subnet not in subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True).stdout
