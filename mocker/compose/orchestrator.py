@@ -93,16 +93,15 @@ def containers_of(store: Store, project: str, *, services: tuple[str, ...] = (),
                   all_: bool = True) -> list[ContainerRecord]:
     from mocker.engine import containers
 
-    out = []
-    for rec in containers.list_containers(store, all_=all_):
+    def ours(rec: ContainerRecord) -> bool:
         lab = rec.labels
         if lab.get(L.PROJECT) != project:
-            continue
+            return False
         if services and lab.get(L.SERVICE) not in services:
-            continue
-        if oneoff is not None and (lab.get(L.ONEOFF) == "True") != oneoff:
-            continue
-        out.append(rec)
+            return False
+        return oneoff is None or (lab.get(L.ONEOFF) == "True") == oneoff
+
+    out = containers.list_containers(store, all_=all_, match=ours)
     out.sort(key=lambda r: (r.labels.get(L.SERVICE, ""), L.number_of(r)))
     return out
 

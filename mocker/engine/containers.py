@@ -23,6 +23,7 @@ from mocker.store.containers import ContainerRecord
 from mocker.store.store import Store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from mocker.runtime.linux.runtime import LinuxRuntime
@@ -88,8 +89,11 @@ def _spawn_cleanup(store: Store, cid: str) -> None:
         env={**os.environ, "MOCKER_CLEANUP_DETACHED": "1"})
 
 
-def list_containers(store: Store, *, all_: bool = True) -> list[ContainerRecord]:
-    recs = [reconcile(store, r) for r in cdb.list_all(store.db)]
+def list_containers(store: Store, *, all_: bool = True,
+                    match: Callable[[ContainerRecord], bool] | None = None) -> list[ContainerRecord]:
+    """Every container, reconciled; ``match`` picks records before that (on what reconciling does
+    not change, e.g. labels), so a caller interested in a few does not read every one's runtime."""
+    recs = [reconcile(store, r) for r in cdb.list_all(store.db) if match is None or match(r)]
     return recs if all_ else [r for r in recs if r.status in LIVE]
 
 
