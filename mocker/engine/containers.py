@@ -314,6 +314,7 @@ def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: s
     with _cleaning_up_ourselves(store, rec.id):
         try:
             rt.kill(rec.id, sig)
+            _load_cleanup_modules()
             if sig != 9:
                 try:
                     rt.wait(rec.id, timeout=max(0, wait_s) if wait_s >= 0 else None)
@@ -445,6 +446,12 @@ def _restart_later(store: Store, rec: ContainerRecord) -> None:
         _start_for_restart(store, rec.id)
     except MockerError as e:
         cdb.update_state(store.db, rec.id, status="exited", error=str(e))
+
+
+def _load_cleanup_modules() -> None:
+    """Import what :func:`cleanup` needs while the signalled process exits, rather than after (the
+    threads of ``compose down`` would each wait for the first one's imports)."""
+    from mocker.engine import events, health, network_attach, volumes  # noqa: F401
 
 
 def _auto_remove_due(rec: ContainerRecord) -> bool:

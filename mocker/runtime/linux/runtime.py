@@ -386,6 +386,10 @@ class LinuxRuntime:
                 return
             import select
 
+            # What the teardown after the exit needs loads while the process exits, not after it
+            # (compose down's threads would queue on the import lock for ~15 ms).
+            from mocker.runtime.linux import oci, rootfs  # noqa: F401
+
             poller = select.poll()
             poller.register(pidfd, select.POLLIN)
             while True:
