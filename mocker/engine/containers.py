@@ -472,8 +472,11 @@ def _cleaning_up_ourselves(store: Store, cid: str) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            if cdb.get(store.db, cid) is not None:
-                _spawn_cleanup(store, cid)
+            try:
+                if cdb.get(store.db, cid) is not None:
+                    _spawn_cleanup(store, cid)
+            except Exception:  # noqa: BLE001, S110 - the original error is the one to report
+                pass
             raise
 
 
