@@ -25,7 +25,7 @@ from mocker.build.state import ImageState
 from mocker.errors import InvalidArgument, MockerError, NotSupported
 
 # What a cached rebuild runs is mostly start-up: names below are for annotations only, and the
-# modules that write (sources' staging, copy, layers, run) are imported where a step runs (DECISIONS 35).
+# modules that write (sources' staging, copy, layers, run) are imported where a step runs (DECISIONS 37).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -15,7 +15,7 @@ import stat
 from mocker.errors import InvalidArgument
 from mocker.records import frozen
 
-TYPE_CHECKING = False  # a cached rebuild walks the context: no ``typing``/``pathlib`` (DECISIONS 35)
+TYPE_CHECKING = False  # a cached rebuild walks the context: no ``typing``/``pathlib`` (DECISIONS 37)
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import BinaryIO

@@ -15,7 +15,7 @@ from __future__ import annotations
 from mocker.errors import InvalidArgument
 from mocker.records import frozen
 
-TYPE_CHECKING = False  # annotations only: a cached rebuild should not import ``typing`` (DECISIONS 35)
+TYPE_CHECKING = False  # annotations only: a cached rebuild should not import ``typing`` (DECISIONS 37)
 if TYPE_CHECKING:
     import re
     from typing import Any

@@ -11,7 +11,7 @@ from __future__ import annotations
 from mocker.build.dockerfile import DockerfileError, Instruction
 from mocker.errors import InvalidArgument
 
-TYPE_CHECKING = False  # annotations only: a cached rebuild should not import ``typing`` (DECISIONS 35)
+TYPE_CHECKING = False  # annotations only: a cached rebuild should not import ``typing`` (DECISIONS 37)
 if TYPE_CHECKING:
     from typing import Any
 

@@ -6,7 +6,7 @@ import os
 
 from mocker.records import field, frozen
 
-TYPE_CHECKING = False  # not ``typing``: a cached rebuild should not pay for it (DECISIONS 35)
+TYPE_CHECKING = False  # not ``typing``: a cached rebuild should not pay for it (DECISIONS 37)
 if TYPE_CHECKING:
     from typing import Any, TextIO
 

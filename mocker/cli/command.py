@@ -97,7 +97,7 @@ class Context:
         self._store: Store | None = None
         # Set by a handler whose work leaves nothing for the interpreter's teardown (its files are
         # closed, it started no thread): the console entry point may then end the process without
-        # it, once the streams are flushed (cli.main.entry; DECISIONS 36).
+        # it, once the streams are flushed (cli.main.entry; DECISIONS 38).
         self.quick_exit = False
 
     def store(self) -> Store:

@@ -98,13 +98,15 @@ class Session:
     def load_options(self, services: tuple[str, ...] = (), *, interpolate: bool = True,
                      resolve_paths: bool = True) -> Any:
         from mocker.compose.loader import LoadOptions
+        from mocker.store.paths import StorePaths
 
         stdin = self.ctx.stdin
         return LoadOptions(files=tuple(self.glob.file), project_name=self.glob.project_name,
                            project_directory=self.glob.project_directory, env_files=tuple(self.glob.env_file),
                            profiles=tuple(p for ps in self.glob.profile for p in ps.split(",") if p),
                            environ=dict(os.environ), cwd=os.getcwd(), stdin_text=lambda: stdin.read(),
-                           interpolate=interpolate, resolve_paths=resolve_paths, services=services)
+                           interpolate=interpolate, resolve_paths=resolve_paths, services=services,
+                           cache_file=StorePaths.at(self.ctx.root).text("cache", "compose-yaml"))
 
     def project(self, services: tuple[str, ...] = ()) -> Project:
         if self._project is None:

@@ -6,7 +6,6 @@ kill, rm, wait, pull, push, build, port. ``ps``/``logs``/``ls``/``images`` are i
 from __future__ import annotations
 
 import os
-import queue
 from typing import TYPE_CHECKING, Any
 
 from mocker.cli.compose import CONFIG, VERSION, Session, Sub, color_enabled
@@ -74,6 +73,8 @@ def _attached(s: Session, store: Any, recs: list[ContainerRecord], shown: list[C
               exit_code_from: str | None, no_color: bool, no_prefix: bool, timestamps: bool,
               timeout: int | None, since_of: dict[str, float] | None = None) -> int:
     """``up`` without ``-d``: the containers' output prefixed per container until they exit."""
+    import queue
+
     from mocker.compose import labels as L
     from mocker.compose.log_printer import LogPrinter
     from mocker.engine import containers

@@ -7,7 +7,6 @@ decide on recreation, and ``down`` touches nothing without its project's label.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +46,9 @@ def config_hash(service: dict[str, Any]) -> str:
     s = {k: v for k, v in service.items() if k not in ("build", "pull_policy", "scale", "depends_on", "profiles")}
     if isinstance(s.get("deploy"), dict):
         s["deploy"] = {k: v for k, v in s["deploy"].items() if k != "replicas"}
-    return hashlib.sha256(json.dumps(s, sort_keys=True, default=str).encode()).hexdigest()
+    from mocker.shortsha import sha256_hex  # not hashlib: OpenSSL's loads in ~3 ms, for a few hashes
+
+    return sha256_hex(json.dumps(s, sort_keys=True, default=str).encode())
 
 
 def depends_on_label(service: dict[str, Any]) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from mocker.compose import dotenv
@@ -22,13 +21,14 @@ from mocker.compose.merge import Override, Reset, merge, shorthand, strip_resets
 from mocker.compose.model import Project
 from mocker.compose.schema import validate
 from mocker.errors import InvalidArgument
+from mocker.records import field, frozen
 
 SUPPORTED_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_NAMES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yml",
                   "docker-compose.override.yaml")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(kw_only=True)
 class LoadOptions:
     """What ``docker compose`` global flags say about loading; ``None`` means not given."""
 
@@ -44,6 +44,8 @@ class LoadOptions:
     resolve_paths: bool = True
     # Services named on the command line: their profiles are enabled, as in Docker Compose.
     services: tuple[str, ...] = ()
+    # Where parsed files are remembered (mocker.compose.yaml_cache); None: parse every time.
+    cache_file: str | None = None
 
 
 def normalize_project_name(name: str) -> str:
@@ -108,7 +110,18 @@ def _yaml_loader() -> Any:
     return Loader
 
 
-def parse_yaml(text: str, filename: str) -> dict[str, Any]:
+def parse_yaml(text: str, filename: str, cache_file: str | None = None) -> dict[str, Any]:
+    """The YAML document of a compose file; ``cache_file``: see :mod:`mocker.compose.yaml_cache`."""
+    from mocker.compose import yaml_cache
+
+    doc = yaml_cache.lookup(cache_file, filename, text)
+    if doc is None:
+        doc = _parse_yaml(text, filename)
+        yaml_cache.remember(cache_file, filename, text, doc)
+    return doc
+
+
+def _parse_yaml(text: str, filename: str) -> dict[str, Any]:
     import yaml
 
     try:
@@ -205,7 +218,7 @@ def _resolve_paths(svc: dict[str, Any], base: str) -> dict[str, Any]:
 def _load_file(path: str, text: str | dict[str, Any], base: str, ctx: _Ctx, stack: tuple[str, ...]) -> dict[str, Any]:
     """One file (its text, or its parsed YAML): interpolated, validated, paths resolved, includes and
     extends applied."""
-    doc = parse_yaml(text, path) if isinstance(text, str) else text
+    doc = parse_yaml(text, path, ctx.opts.cache_file) if isinstance(text, str) else text
     if ctx.opts.interpolate:
         doc = interpolate(doc, ctx.env, warn=ctx.warn_once)
     validate(doc, path)
@@ -318,7 +331,7 @@ def load(opts: LoadOptions, warn: Callable[[str], None] | None = None) -> Projec
         cwd if first == "-" else os.path.dirname(first))
     env = _environment(opts, workdir)
     ctx = _Ctx(env, warn, opts)
-    docs = [(f, parse_yaml(_read(f, opts), f)) for f in files]
+    docs = [(f, parse_yaml(_read(f, opts), f, opts.cache_file)) for f in files]
     name = _project_name(opts, env, docs, workdir, ctx)
     env.setdefault("COMPOSE_PROJECT_NAME", name)
     model: dict[str, Any] = {}

@@ -8,20 +8,37 @@ objects) without being re-derived from files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+TYPE_CHECKING = False   # not ``typing``/``dataclasses``: every compose command loads a project
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(slots=True, kw_only=True)
 class Project:
-    name: str
-    working_dir: str
-    config_files: tuple[str, ...]
-    environment: dict[str, str]
-    model: dict[str, Any]
-    profiles: tuple[str, ...] = ()
-    # Services left out by profiles (still known: "down" and "ps" of a named one work on them).
-    disabled: dict[str, Any] = field(default_factory=dict)
+    """Mutable (normalising fills ``model`` and ``disabled`` in); a plain ``__slots__`` class."""
+
+    __slots__ = ("name", "working_dir", "config_files", "environment", "model", "profiles", "disabled")
+
+    def __init__(self, *, name: str, working_dir: str, config_files: tuple[str, ...], environment: dict[str, str],
+                 model: dict[str, Any], profiles: tuple[str, ...] = (), disabled: dict[str, Any] | None = None,
+                 ) -> None:
+        self.name = name
+        self.working_dir = working_dir
+        self.config_files = config_files
+        self.environment = environment
+        self.model = model
+        self.profiles = profiles
+        # Services left out by profiles (still known: "down" and "ps" of a named one work on them).
+        self.disabled: dict[str, Any] = {} if disabled is None else disabled
+
+    def __repr__(self) -> str:
+        return f"Project(name={self.name!r}, working_dir={self.working_dir!r}, config_files={self.config_files!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Project):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None     # type: ignore[assignment]  # mutable, as the dataclass it replaces
 
     @property
     def services(self) -> dict[str, dict[str, Any]]:

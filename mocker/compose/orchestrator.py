@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from mocker.compose import labels as L
 from mocker.compose.model import Project
 from mocker.errors import InvalidArgument, MockerError, NotFound
+from mocker.records import field, frozen
 from mocker.store.containers import ContainerRecord
 from mocker.store.store import Store
 
@@ -25,7 +25,7 @@ Report = Callable[[str], None]
 LIVE = ("running", "paused", "restarting")
 
 
-@dataclass(slots=True, kw_only=True)
+@frozen(kw_only=True)
 class UpOptions:
     services: tuple[str, ...] = ()
     no_deps: bool = False
@@ -93,16 +93,15 @@ def containers_of(store: Store, project: str, *, services: tuple[str, ...] = (),
                   all_: bool = True) -> list[ContainerRecord]:
     from mocker.engine import containers
 
-    out = []
-    for rec in containers.list_containers(store, all_=all_):
+    def ours(rec: ContainerRecord) -> bool:
         lab = rec.labels
         if lab.get(L.PROJECT) != project:
-            continue
+            return False
         if services and lab.get(L.SERVICE) not in services:
-            continue
-        if oneoff is not None and (lab.get(L.ONEOFF) == "True") != oneoff:
-            continue
-        out.append(rec)
+            return False
+        return oneoff is None or (lab.get(L.ONEOFF) == "True") == oneoff
+
+    out = containers.list_containers(store, all_=all_, match=ours)
     out.sort(key=lambda r: (r.labels.get(L.SERVICE, ""), L.number_of(r)))
     return out
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from mocker.build.options import Output
 from mocker.errors import InvalidArgument, MockerError
 
-# A cached rebuild is mostly start-up: annotations only, no ``typing``/``dataclasses`` (DECISIONS 35).
+# A cached rebuild is mostly start-up: annotations only, no ``typing``/``dataclasses`` (DECISIONS 37).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable

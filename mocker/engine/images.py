@@ -25,7 +25,7 @@ from mocker.store.db import transaction
 from mocker.store.images import ImageRecord, IndexRecord
 from mocker.store.store import Store
 
-TYPE_CHECKING = False  # annotations only: ``typing`` stays out of a cached rebuild (DECISIONS 35)
+TYPE_CHECKING = False  # annotations only: ``typing`` stays out of a cached rebuild (DECISIONS 37)
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any

@@ -339,6 +339,8 @@ def teardown(store: Store, cid: str) -> None:
 def _drop_ports(store: Store, cid: str) -> None:
     from mocker.store.db import transaction
 
+    if not ndb.has_ports(store.db, cid):
+        return  # a read first: a write transaction would queue behind every other writer (compose down: 10)
     with transaction(store.db) as conn:
         ndb.delete_ports(conn, cid)
 

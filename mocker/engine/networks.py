@@ -9,10 +9,9 @@ interface of the default one is ``mocker0`` (or ``daemon.json``'s ``bridge``), u
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mocker.errors import Conflict, InvalidArgument, MockerError, NetworkNotFound, NotSupported
 from mocker.records import field, frozen
@@ -20,6 +19,9 @@ from mocker.store import networks as ndb
 from mocker.store.db import transaction
 from mocker.store.networks import NetworkRecord
 from mocker.store.store import Store
+
+if TYPE_CHECKING:       # ipaddress is imported where subnets are computed: listing (``compose down``) needs none
+    import ipaddress
 
 BUILTIN = ("bridge", "host", "none")
 BRIDGE_NAME_OPT = "com.docker.network.bridge.name"
@@ -83,6 +85,8 @@ def ensure_builtin(store: Store) -> None:
         have = {r[0] for r in conn.execute("SELECT name FROM networks WHERE name IN ('bridge', 'host', 'none')")}
         now = time.time()
         if "bridge" not in have:
+            import ipaddress
+
             if settings.bip:
                 iface = ipaddress.ip_interface(settings.bip)
                 subnet, gateway = str(iface.network), str(iface.ip)
@@ -100,6 +104,8 @@ def ensure_builtin(store: Store) -> None:
 
 
 def _taken(conn: Any) -> list[ipaddress.IPv4Network]:
+    import ipaddress
+
     out = []
     for net in ndb.list_all(conn):
         for s in net.subnets:
@@ -118,6 +124,8 @@ def get(store: Store, name_or_id: str) -> NetworkRecord:
 
 
 def create(store: Store, opts: NetworkCreateOptions) -> NetworkRecord:
+    import ipaddress
+
     from mocker.network import ipam
 
     ensure_builtin(store)
@@ -184,6 +192,8 @@ def create(store: Store, opts: NetworkCreateOptions) -> NetworkRecord:
 
 
 def _parse_subnet(text: str, what: str = "subnet") -> ipaddress.IPv4Network:
+    import ipaddress
+
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -237,6 +247,8 @@ def _used_ids(store: Store) -> set[str]:
 
 def network_json(store: Store, net: NetworkRecord) -> dict[str, Any]:
     """Docker's ``network inspect`` shape; ``Containers`` lists running containers only, as Docker's."""
+    import ipaddress
+
     from mocker.engine.container_inspect import ts
     from mocker.store import containers as cdb
 

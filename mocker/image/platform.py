@@ -26,7 +26,7 @@ import os
 from mocker.errors import InvalidArgument
 from mocker.records import frozen, replace
 
-TYPE_CHECKING = False  # annotations only: ``typing`` stays out of a cached rebuild (DECISIONS 35)
+TYPE_CHECKING = False  # annotations only: ``typing`` stays out of a cached rebuild (DECISIONS 37)
 if TYPE_CHECKING:
     import re
     from collections.abc import Iterable, Mapping, Sequence
@@ -57,7 +57,7 @@ _ERR_INVALID_ARGUMENT = "invalid argument"  # errdefs.ErrInvalidArgument, which 
 _SPECIFIER_PATTERN = r"^[A-Za-z0-9_.-]+$"
 _OS_PATTERN = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$"
 # The two patterns as character sets: what ``fullmatch`` accepts for a specifier component, and for
-# an OS component without "(version+features)", so a plain ``linux/amd64`` needs no ``re`` (DECISIONS 35).
+# an OS component without "(version+features)", so a plain ``linux/amd64`` needs no ``re`` (DECISIONS 37).
 _SPECIFIER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _OS_NAME_CHARS = _SPECIFIER_CHARS - {"."}
 

@@ -10,7 +10,7 @@ connects through ``_sqlite3``, the C module the ``sqlite3`` package re-exports: 
 only the (deprecated) ``datetime`` adapters and converters, which mocker never uses (it stores times
 as numbers and text), and importing it (``datetime``, ``collections.abc``) costs ~2 ms. The
 classes are the same objects either way (``sqlite3.Row is _sqlite3.Row``), so modules that import
-``sqlite3`` for its exceptions keep working (DECISIONS 35).
+``sqlite3`` for its exceptions keep working (DECISIONS 37).
 """
 
 from __future__ import annotations

@@ -170,5 +170,10 @@ def insert_port(conn: sqlite3.Connection, container_id: str, host_ip: str, host_
                  " VALUES (?,?,?,?,?)", (container_id, host_ip, host_port, protocol, container_port))
 
 
+def has_ports(conn: sqlite3.Connection, container_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM port_bindings WHERE container_id = ? LIMIT 1", (container_id,)).fetchone() \
+        is not None
+
+
 def delete_ports(conn: sqlite3.Connection, container_id: str) -> None:
     conn.execute("DELETE FROM port_bindings WHERE container_id = ?", (container_id,))

@@ -167,9 +167,23 @@ class ConmonProcess:
             raise self._failure(f"conmon did not start: {exc}") from exc
 
     def wait_forked(self) -> None:
-        """Wait for the process we started (it exits right after conmon daemonized)."""
+        """Wait for the process we started (it exits right after conmon daemonized). On its pidfd:
+        ``Popen.wait(timeout)`` polls with sleeps that double up to 50 ms."""
+        import select
+
         try:
-            code = self.proc.wait(timeout=HANDSHAKE_TIMEOUT)
+            pidfd = os.pidfd_open(self.proc.pid)
+        except OSError:
+            pidfd = -1
+        if pidfd >= 0:
+            try:
+                poller = select.poll()
+                poller.register(pidfd, select.POLLIN)
+                poller.poll(int(HANDSHAKE_TIMEOUT * 1000))
+            finally:
+                os.close(pidfd)
+        try:
+            code = self.proc.wait(timeout=HANDSHAKE_TIMEOUT if pidfd < 0 else 0.05)
         except subprocess.TimeoutExpired as exc:
             self.proc.kill()
             raise OCIRuntimeError("conmon did not daemonize") from exc

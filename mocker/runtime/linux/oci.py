@@ -44,9 +44,15 @@ def runtime_error(runtime: str, message: str) -> OCIRuntimeError:
     return OCIRuntimeError(text)
 
 
+_found: dict[str, str] = {}     # name -> path, once found (every runtime object asks; PATH is long)
+
+
 def find_binary(name: str) -> str:
+    if name in _found:
+        return _found[name]
     for candidate in (which(name), f"/usr/bin/{name}", f"/usr/sbin/{name}", f"/usr/local/bin/{name}"):
         if candidate and os.access(candidate, os.X_OK):
+            _found[name] = candidate
             return candidate
     raise OCIRuntimeError(f"OCI runtime {name} not found (install it: apt-get install {name})")
 

@@ -2,7 +2,7 @@
 
 What a cached rebuild imports is checked as a fact (as tests/unit/cli/test_startup.py does for
 ``images``): the modules listed cost milliseconds each, and a rebuild that loads one of them has
-left its lean path (DECISIONS 35). Timings live in bench/build.py.
+left its lean path (DECISIONS 37). Timings live in bench/build.py.
 """
 
 from __future__ import annotations

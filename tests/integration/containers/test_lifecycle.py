@@ -199,6 +199,29 @@ def test_killed_attached_run_rm_still_removes_the_container_at_exit(mocker, mock
     wait_for(lambda: mocker("ps", "-aq").stdout == "")
 
 
+def test_stop_and_rm_f_tear_down_themselves_and_leave_nothing_behind(mocker, mocker_root):
+    # stop and rm -f clean up in their own process; conmon's exit command must not start a second
+    # cleanup afterwards that recreates files of the removed containers.
+    trap = mocker("run", "-d", "--name", "trap", "busybox", "sh", "-c",
+                  "trap 'exit 7' TERM; sleep 1000 & wait").stdout.strip()
+    rmf = mocker("run", "-d", "busybox", "sleep", "1000").stdout.strip()
+    auto = mocker("run", "-d", "--rm", "busybox", "sleep", "1000").stdout.strip()
+    mocker("stop", "trap")
+    doc = inspect(mocker, "trap")
+    assert (doc["State"]["Status"], doc["State"]["ExitCode"]) == ("exited", 7)
+    mocker("stop", "-t", "0", auto)
+    assert set(mocker("ps", "-aq", "--no-trunc").stdout.split()) == {trap, rmf}     # --rm: removed by stop
+    mocker("rm", "-f", rmf)
+    mocker("rm", "trap")
+    assert mocker("ps", "-aq").stdout == ""
+    time.sleep(2)       # an exit command that did start would have left its files by now
+    ids = (trap, rmf, auto)
+    assert not [p.name for p in (mocker_root / "run" / "locks").iterdir() if p.name.startswith(ids)]
+    assert not [p for p in (mocker_root / "run" / "containers").iterdir() if p.name in ids]
+    assert not [p for p in (mocker_root / "containers").iterdir() if p.name in ids]
+    assert str(mocker_root) not in Path("/proc/self/mounts").read_text()
+
+
 def test_rm_running_needs_force_and_rename(mocker):
     mocker("run", "-d", "--name", "r1", "busybox", "sleep", "1000")
     r = mocker("rm", "r1", check=False)
