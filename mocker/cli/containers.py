@@ -99,9 +99,8 @@ def _run(ctx: Context, p: Parsed) -> int:
 
 def _attached(ctx: Context, store: Store, rec: Any, *, stdin: bool, tty: bool, sig_proxy: bool,
               detach_keys: str | None, auto_remove: bool, stdout: bool = True, stderr: bool = True) -> int:
-    from mocker.engine import containers
+    from mocker.engine import cleanup_handoff, containers
     from mocker.runtime.linux import attach as term
-    from mocker.store.locks import file_lock
 
     in_fd = _fileno(ctx.stdin) if stdin else None
     # -a picks the streams to attach; the others still go to the container's log.
@@ -123,7 +122,7 @@ def _attached(ctx: Context, store: Store, rec: Any, *, stdin: bool, tty: bool, s
             proxy.__enter__()
             cleanup_tty.append(lambda: proxy.__exit__(None, None, None))
 
-    lock = file_lock(containers.attached_lock_path(store, rec.id), shared=True)
+    lock = cleanup_handoff.hold(store, rec.id)
     with lock:
         try:
             if tty_fd is not None:

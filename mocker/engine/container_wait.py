@@ -42,9 +42,9 @@ class Waiter:
         rec = containers.get(store, name_or_id)
         self.auto_remove = condition == "removed" and bool((rec.config.get("options") or {}).get("auto_remove"))
         if self.auto_remove:
-            from mocker.store.locks import file_lock
+            from mocker.engine import cleanup_handoff
 
-            self._stack.enter_context(file_lock(containers.attached_lock_path(store, rec.id), shared=True))
+            self._stack.enter_context(cleanup_handoff.hold(store, rec.id))
         self.first: Any = containers.get(store, rec.id)     # the state before the client may start it
         self.id = rec.id
 

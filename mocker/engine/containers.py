@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from mocker.engine import cleanup_handoff
 from mocker.errors import Conflict, ContainerNotFound, MockerError, OCIRuntimeError
 from mocker.store import containers as cdb
 from mocker.store.containers import ContainerRecord
@@ -24,7 +25,6 @@ from mocker.store.store import Store
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from mocker.runtime.linux.runtime import LinuxRuntime
 
@@ -73,20 +73,10 @@ def reconcile(store: Store, rec: ContainerRecord) -> ContainerRecord:
     else:
         return rec
     cdb.update_state(store.db, rec.id, **changes)
-    if st is not None and not st.supervised:
-        _spawn_cleanup(store, rec.id)
+    if st is not None and (not st.supervised or (st.status.value == "exited"
+                                                 and cleanup_handoff.needs_cleanup(store, rec.id))):
+        cleanup_handoff.spawn_cleanup(store, rec.id)
     return rec.replace(**changes)
-
-
-def _spawn_cleanup(store: Store, cid: str) -> None:
-    """The supervisor died with the container (killed conmon, reboot), so no exit command will tear
-    the runtime down or apply the restart policy / ``--rm``: run it now, detached, as conmon would."""
-    import subprocess
-
-    subprocess.Popen(  # noqa: S603 - fixed argv of our own interpreter and module
-        _exit_command(store, cid), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
-        env={**os.environ, "MOCKER_CLEANUP_DETACHED": "1"})
 
 
 def list_containers(store: Store, *, all_: bool = True,
@@ -95,33 +85,6 @@ def list_containers(store: Store, *, all_: bool = True,
     not change, e.g. labels), so a caller interested in a few does not read every one's runtime."""
     recs = [reconcile(store, r) for r in cdb.list_all(store.db) if match is None or match(r)]
     return recs if all_ else [r for r in recs if r.status in LIVE]
-
-
-def _exit_command(store: Store, cid: str) -> list[str]:
-    """conmon does not let its exit command live long, so the cleanup must run detached. ``setsid -f``
-    (util-linux) detaches before Python starts, which saves a second interpreter start on every exit;
-    without it ``container cleanup`` re-spawns itself.
-
-    ``flock -n -E 0`` in front skips the whole cleanup while an attached client (``run`` without
-    ``-d``, ``start -a``, an API waiter of an ``--rm`` container) holds the container's "attached"
-    lock: that client cleans up itself right after reading the exit code, so a second interpreter
-    (~60 ms of CPU on every foreground run) would only compete with it. A client that died first
-    released its lock, so the cleanup runs as before; ``-o`` keeps the lock fd out of the cleanup,
-    which looks at that lock itself."""
-    from mocker.hostbin import which
-
-    argv = [sys.executable, "-m", "mocker", "--root", str(store.paths.root), "container", "cleanup", cid]
-    setsid, env, flock = which("setsid"), which("env"), which("flock")
-    if setsid and env:
-        argv = [setsid, "-f", env, "MOCKER_CLEANUP_DETACHED=1", *argv]
-    if flock:
-        argv = [flock, "-n", "-o", "-E", "0", str(attached_lock_path(store, cid)), *argv]
-    return argv
-
-
-def attached_lock_path(store: Store, cid: str) -> Path:
-    """Held (shared) by every client that waits for the exit and then cleans up itself."""
-    return store.paths.run / "locks" / f"{cid}.attached"
 
 
 def container_lock(store: Store, cid: str) -> Any:
@@ -209,7 +172,7 @@ def _create_runtime(store: Store, rt: LinuxRuntime, rec: ContainerRecord) -> Non
     if any(a.get("copy_up") and not a.get("copied") for a in rec.config.get("volumes") or []):
         rootfs.mount_rootfs(rt.bundle_dir(rec.id), spec.rootfs_layers, volatile=spec.volatile_rootfs)
         _copy_up_volumes(store, rt, rec)
-    rt.create(spec, exit_command=_exit_command(store, rec.id))
+    rt.create(spec, exit_command=cleanup_handoff.exit_command(store, rec.id))
 
 
 def _start_locked(store: Store, rec: ContainerRecord, *, restarting: bool = False) -> ContainerRecord:
@@ -324,7 +287,7 @@ def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: s
             pass  # it exited meanwhile
         rt.wait(rec.id, timeout=30)
         done = cleanup(store, rec.id, restart=False, auto_remove=False)
-    if _auto_remove_due(done) and not _attached_waiter(store, done.id):
+    if _auto_remove_due(done) and not cleanup_handoff.client_waits(store, done.id):
         remove(store, done.id, force=True, volumes_too=True)
     from mocker.engine.events import container_event
 
@@ -365,6 +328,7 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True, auto_remov
         if rec.started_at:
             _die_event(store, rec)
         network_attach.teardown(store, rec.id)
+        cleanup_handoff.done(store, rec.id)
         from mocker.engine.events import record
 
         for a in rec.config.get("volumes") or []:
@@ -380,7 +344,8 @@ def cleanup(store: Store, container_id: str, *, restart: bool = True, auto_remov
             if rec.status == "restarting":  # stopped while a restart was pending
                 cdb.update_state(store.db, rec.id, status="exited")
                 rec = rec.replace(status="exited")
-        if not restart_now and auto_remove and _auto_remove_due(rec) and not _attached_waiter(store, rec.id):
+        if (not restart_now and auto_remove and _auto_remove_due(rec)
+                and not cleanup_handoff.client_waits(store, rec.id)):
             remove(store, rec.id, force=True, volumes_too=True)
             return rec
     if restart_now:
@@ -461,40 +426,20 @@ def _auto_remove_due(rec: ContainerRecord) -> bool:
 
 @contextmanager
 def _cleaning_up_ourselves(store: Store, cid: str) -> Iterator[None]:
-    """Around ``stop``/``rm -f``: signal, wait and tear down in this process, holding the attached
-    lock so that conmon's exit command (``flock -n`` on it) starts no second interpreter for a
-    cleanup that is being done here (~60 ms of CPU per container, on ``compose down`` five at once
-    competing with the teardown). Should this process fail or die after the exit, the lock is
-    released and the cleanup is spawned (or left to the next read, DECISIONS 11) as conmon would."""
-    from mocker.store.locks import file_lock
-
-    with file_lock(attached_lock_path(store, cid), shared=True):
+    """Around ``stop``/``rm -f``: signal, wait and tear down in this process (see cleanup_handoff:
+    conmon's exit command then starts no second interpreter, ~60 ms of CPU per container, five at
+    once on ``compose down``). Should this process fail after the exit, the cleanup is spawned now;
+    should it die, the next read spawns it."""
+    with cleanup_handoff.hold(store, cid):
         try:
             yield
         except BaseException:
             try:
                 if cdb.get(store.db, cid) is not None:
-                    _spawn_cleanup(store, cid)
+                    cleanup_handoff.spawn_cleanup(store, cid)
             except Exception:  # noqa: BLE001, S110 - the original error is the one to report
                 pass
             raise
-
-
-def _attached_waiter(store: Store, cid: str) -> bool:
-    """An attached ``run --rm`` holds this lock; it removes the container itself after reading the code."""
-    import fcntl
-
-    try:
-        fd = os.open(attached_lock_path(store, cid), os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
 
 
 def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: bool = False) -> ContainerRecord:

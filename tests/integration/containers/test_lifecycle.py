@@ -222,6 +222,24 @@ def test_stop_and_rm_f_tear_down_themselves_and_leave_nothing_behind(mocker, moc
     assert str(mocker_root) not in Path("/proc/self/mounts").read_text()
 
 
+def test_attached_run_rm_killed_after_the_exit_is_cleaned_up_by_the_next_read(mocker, mocker_env, mocker_root):
+    # The client holds the container's attached lock, so conmon's exit command skipped the cleanup;
+    # the client then dies before doing it: the next read must hand the cleanup over.
+    proc = subprocess.Popen(["mocker", "run", "--rm", "--name", "late", "busybox", "sleep", "1000"], env=mocker_env)
+    wait_for(lambda: "late" in mocker("ps", "--format", "{{.Names}}").stdout)
+    doc = inspect(mocker, "late")
+    proc.send_signal(signal.SIGSTOP)        # alive (holding the lock) but doing nothing
+    os.kill(doc["State"]["Pid"], signal.SIGKILL)
+    exit_file = mocker_root / "run" / "containers" / doc["Id"] / "exits" / doc["Id"]
+    wait_for(lambda: exit_file.exists())
+    time.sleep(0.5)                          # conmon's exit command has run (and skipped) by now
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (mocker_root / "containers" / doc["Id"]).exists()     # nobody cleaned up yet
+    wait_for(lambda: mocker("ps", "-aq").stdout == "", timeout=20)
+    wait_for(lambda: not (mocker_root / "containers" / doc["Id"]).exists())
+
+
 def test_rm_running_needs_force_and_rename(mocker):
     mocker("run", "-d", "--name", "r1", "busybox", "sleep", "1000")
     r = mocker("rm", "r1", check=False)
