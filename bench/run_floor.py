@@ -39,8 +39,8 @@ os.makedirs(d)
 sync, sync_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 start_child, start = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 env = dict(os.environ, _OCI_SYNCPIPE=str(sync_child.fileno()), _OCI_STARTPIPE=str(start_child.fileno()))
-argv = ["/usr/bin/conmon", "--api-version", "1", "-c", cid, "-u", cid, "-r", "/usr/bin/crun", "-b", bundle, "-p", d + "/pid",
-        "-n", cid, "--exit-dir", d, "--runtime-arg", "--root=" + state, "--persist-dir", d,
+argv = ["/usr/bin/conmon", "--api-version", "1", "-c", cid, "-u", cid, "-r", "/usr/bin/crun", "-b", bundle,
+        "-p", d + "/pid", "-n", cid, "--exit-dir", d, "--runtime-arg", "--root=" + state, "--persist-dir", d,
         "-l", "k8s-file:" + d + "/log", "--log-level", "error", "--conmon-pidfile", d + "/conmon.pid",
         "--socket-dir-path", d]
 p = subprocess.Popen(argv, env=env, pass_fds=[sync_child.fileno(), start_child.fileno()], stdin=subprocess.DEVNULL)
