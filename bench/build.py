@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from store_cleanup import release_bridges
+
 MOCKER = str(Path(sys.executable).with_name("mocker"))
 APPLETS = ("sh", "true", "echo", "cat", "mkdir", "ls", "sleep", "rm")
 
@@ -116,6 +118,7 @@ def main() -> None:
     finally:
         for ident in subprocess.run([MOCKER, "ps", "-aq"], env=env, capture_output=True, text=True).stdout.split():
             subprocess.run([MOCKER, "rm", "-f", ident], env=env, capture_output=True)
+        release_bridges(work / "root")
         shutil.rmtree(work, ignore_errors=True)
     rows = [
         ("cold build, 10 steps (--no-cache)", lambda r: statistics.median(w for w, _ in r["cold"])),

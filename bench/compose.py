@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from store_cleanup import release_bridges
+
 MOCKER = str(Path(sys.executable).with_name("mocker"))
 COMPOSE_V2 = os.environ.get("MOCKER_TEST_COMPOSE_V2", "/var/cache/mocker-test/docker-compose-2.40.3")
 SERVICE = """  s{i}:
@@ -79,6 +81,7 @@ def main() -> None:
             print(f"(Docker Compose v2: {COMPOSE_V2} missing or no daemon answering `docker info`; skipped)")
     finally:
         subprocess.run([MOCKER, "compose", "down"], env=env, cwd=proj, capture_output=True)
+        release_bridges(work / "root")
         shutil.rmtree(work, ignore_errors=True)
     names = list(results["mocker"])
     print(f"{'benchmark'.ljust(24)}" + "".join(t.rjust(14) for t in results))

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from store_cleanup import release_bridges
+
 sys.path.insert(0, str(Path(__file__).parent))
 from compose import COMPOSE_V2, SERVICE, docker_answers  # noqa: E402 - the bench's own module
 
@@ -88,6 +90,7 @@ def main() -> None:
                     r.setdefault(key, []).append(value)
     finally:
         subprocess.run([*mocker, "compose", "down"], env=first_env, cwd=proj, capture_output=True)
+        release_bridges(work / "root")
         shutil.rmtree(work, ignore_errors=True)
     print(f"{args.runs} runs, load {os.getloadavg()[0]:.1f}; medians")
     print("variant".ljust(12) + "".join(k.rjust(12) for k in rows[variants[0][0]]))
