@@ -60,8 +60,8 @@ def test_create_annotate_push_then_pull_and_run_each_platform(cli, platform_imag
 
     other = {**mocker_env, "MOCKER_ROOT": str(tmp_path / "other-store")}
     for arch, machine in UNAME.items():
-        r = run_mocker("run", "--rm", "--platform", f"linux/{arch}", f"{repo}@{list_digest}", "uname", "-m",
-                       env=other)
+        r = run_mocker("run", "--rm", "--network", "none", "--platform", f"linux/{arch}", f"{repo}@{list_digest}",
+                       "uname", "-m", env=other)   # no bridge: this store has no daemon.json of its own
         assert r.stdout == f"{machine}\n", r.stderr
     rows = run_mocker("images", "--digests", "--format", "{{.Digest}}", env=other).stdout.split()
     assert rows == [list_digest] * 4
