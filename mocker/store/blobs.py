@@ -128,7 +128,8 @@ class _Writing:
     def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         w = self.w
-        assert w is not None
+        if w is None:       # __enter__ failed before there was a writer: nothing to abort or commit
+            return
         if typ is not None:
             w.abort()
             return
