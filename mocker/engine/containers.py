@@ -13,8 +13,6 @@ import os
 import signal as _signal
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from mocker.engine import cleanup_handoff
@@ -274,7 +272,7 @@ def stop(store: Store, name_or_id: str, *, timeout: int | None = None, signal: s
                                                           is not None else 10)
     if rec.status == "paused":
         sig = 9  # a frozen process cannot handle a signal; Docker kills paused containers too
-    with _cleaning_up_ourselves(store, rec.id):
+    with cleanup_handoff.cleaning_up_here(store, rec.id):
         try:
             rt.kill(rec.id, sig)
             _load_cleanup_modules()
@@ -424,24 +422,6 @@ def _auto_remove_due(rec: ContainerRecord) -> bool:
     return bool((rec.config.get("options") or {}).get("auto_remove")) and not rec.config.get("restart_in_progress")
 
 
-@contextmanager
-def _cleaning_up_ourselves(store: Store, cid: str) -> Iterator[None]:
-    """Around ``stop``/``rm -f``: signal, wait and tear down in this process (see cleanup_handoff:
-    conmon's exit command then starts no second interpreter, ~60 ms of CPU per container, five at
-    once on ``compose down``). Should this process fail after the exit, the cleanup is spawned now;
-    should it die, the next read spawns it."""
-    with cleanup_handoff.hold(store, cid):
-        try:
-            yield
-        except BaseException:
-            try:
-                if cdb.get(store.db, cid) is not None:
-                    cleanup_handoff.spawn_cleanup(store, cid)
-            except Exception:  # noqa: BLE001, S110 - the original error is the one to report
-                pass
-            raise
-
-
 def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: bool = False) -> ContainerRecord:
     rec = get(store, name_or_id)
     if rec.status in ("running", "paused", "restarting"):
@@ -449,7 +429,7 @@ def remove(store: Store, name_or_id: str, *, force: bool = False, volumes_too: b
             state = "paused" if rec.status == "paused" else "running"
             raise Conflict(f'cannot remove container "/{rec.name}": container is {state}: stop the container '
                            "before removing or force remove")
-        with _cleaning_up_ourselves(store, rec.id):
+        with cleanup_handoff.cleaning_up_here(store, rec.id):
             return _remove(store, rec, volumes_too=volumes_too, live=True)
     return _remove(store, rec, volumes_too=volumes_too, live=False)
 
