@@ -9,10 +9,7 @@ import os
 def release_bridges(root: str | os.PathLike[str]) -> None:
     if not os.path.exists(os.path.join(root, "mocker.db")):
         return
-    from mocker.engine.network_attach import release_bridge
-    from mocker.store import networks as ndb
+    from mocker.engine import network_attach
     from mocker.store.store import Store
 
-    store = Store.open(root)
-    for net in ndb.list_all(store.db):
-        release_bridge(store, net)
+    network_attach.release_bridges(Store.open(root))

@@ -143,12 +143,9 @@ def _teardown_store_networks(root: Path) -> None:
 
 _RELEASE_BRIDGES = """
 import sys
-from mocker.engine.network_attach import release_bridge
-from mocker.store import networks as ndb
+from mocker.engine.network_attach import release_bridges
 from mocker.store.store import Store
-store = Store.open(sys.argv[1])
-for net in ndb.list_all(store.db):
-    release_bridge(store, net)
+release_bridges(Store.open(sys.argv[1]))
 """
 
 

@@ -466,3 +466,10 @@ def release_bridge(store: Store, net: NetworkRecord) -> None:
             print(f"releasing bridge {bridge}: {e}", file=sys.stderr)
     finally:
         netns.remove(path)
+
+
+def release_bridges(store: Store) -> None:
+    """:func:`release_bridge` for every network of the store: a throwaway store (tests, benchmarks)
+    takes its bridges with it, the built-in ``bridge`` included."""
+    for net in ndb.list_all(store.db):
+        release_bridge(store, net)
