@@ -1,3 +1,3 @@
-from mocker.cli.main import entry
+from mocker.cli.launch import entry
 
 entry()

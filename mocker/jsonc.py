@@ -54,7 +54,9 @@ def loads(data: str | bytes) -> Any:
                 obj, end = _scan(text, len(text) - len(text.lstrip(_WS)))
                 if not text[end:].strip(_WS):
                     return obj
-        except (ValueError, StopIteration, RecursionError):
+        except (ValueError, StopIteration, RecursionError, SystemError):
+            # SystemError: CPython 3.11's scanner reports a syntax error through json.decoder's
+            # JSONDecodeError, which it looks up in sys.modules without importing it; json below does.
             pass
     import json  # the exact error (or the other encodings json detects)
 

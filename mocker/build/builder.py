@@ -79,6 +79,10 @@ class PlatformBuild:
         self.step_no = 0
         self.total = 0
         self.hits: list[str] = []
+        # Whether every step came from the local cache and nothing was pulled or fetched: then the
+        # build read only the store, the context and its files (a replay may answer it: DECISIONS 39).
+        self.settled = True
+        self.fresh_until: float | None = None  # when the hits' last_used would need a rewrite
         self.cache_images: list[ImageState] | None = None
         self.pulled: set[tuple[str, Platform]] = set()
         self.layers_ok: set[str] = set()  # chain IDs known unpacked
@@ -157,7 +161,7 @@ class PlatformBuild:
         finally:
             if self._staging is not None:
                 self._staging.close()
-            cache.touch(self.store, self.hits)
+            self.fresh_until = cache.touch(self.store, self.hits)
         return self.results[stages[-1]]
 
     def _print_step(self, text: str) -> None:
@@ -223,6 +227,7 @@ class PlatformBuild:
         if rec is None:
             from mocker.engine.distribution import pull
 
+            self.settled = False
             self.pulled.add((name, plat))
             try:
                 pull(self.store, name, platform=text, credentials=self._credentials(name))
@@ -286,6 +291,7 @@ class PlatformBuild:
                     self.out.line(" ---> Using cache")
                     self.out.line(f" ---> {_short(state.image_id())}")
                     return state
+        self.settled = False
         child = None if self.opts.no_cache else self._from_cache_images(parent, created_by, replay)
         if child is not None:
             self.out.line(" ---> Using cache")

@@ -55,18 +55,23 @@ def lookup(store: Store, key: str) -> str | None:
 TOUCH_SLACK = 60.0
 
 
-def touch(store: Store, keys: list[str]) -> None:
-    """Mark cache hits as used (one write for the whole build, for ``builder prune --filter until=``)."""
+def touch(store: Store, keys: list[str]) -> float | None:
+    """Mark cache hits as used (one write for the whole build, for ``builder prune --filter until=``).
+
+    Returns until when a rebuild with the same hits would write nothing (the oldest ``last_used``
+    plus the slack), None without hits (DECISIONS 39: a replay is valid only that long)."""
     if not keys:
-        return
+        return None
     now = time.time()
     q = ",".join("?" * len(keys))
-    stale = [r[0] for r in store.db.execute(
-        f"SELECT key FROM build_cache WHERE key IN ({q}) AND last_used < ?", (*keys, now - TOUCH_SLACK))]  # noqa: S608
-    if not stale:
-        return
-    with transaction(store.db) as conn:
-        conn.executemany("UPDATE build_cache SET last_used = ? WHERE key = ?", [(now, k) for k in stale])
+    used = dict(store.db.execute(f"SELECT key, last_used FROM build_cache WHERE key IN ({q})", keys))  # noqa: S608
+    stale = [k for k in set(keys) if used.get(k, 0.0) < now - TOUCH_SLACK]
+    if stale:
+        with transaction(store.db) as conn:
+            conn.executemany("UPDATE build_cache SET last_used = ? WHERE key = ?", [(now, k) for k in stale])
+        for k in stale:
+            used[k] = now
+    return min(used.get(k, now) for k in keys) + TOUCH_SLACK
 
 
 def record(store: Store, key: str, manifest_digest: str) -> None:

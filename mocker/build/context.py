@@ -209,20 +209,10 @@ class HashCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        import json
+        from mocker.build.memo_files import write_json
 
         merged = {**self.known, **self.used} if len(self.known) + len(self.used) <= self.LIMIT else self.used
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(tmp, "w") as f:
-                json.dump(merged, f, separators=(",", ":"))
-            os.replace(tmp, self.path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        write_json(self.path, merged)
         self.dirty = False
 
 
@@ -239,13 +229,18 @@ class _NoIgnoreFile:
         return False
 
 
-def _ignore_rules(context: str, dockerfile: str | None) -> IgnoreMatcher | _NoIgnoreFile:
-    """:func:`~mocker.build.ignore.load_ignore_file`'s rules; its module is imported only when there
-    is an ignore file to read."""
+def ignore_candidates(context: str, dockerfile: str | None) -> list[str]:
+    """Where an ignore file may be: the context's ``.dockerignore`` and ``<Dockerfile>.dockerignore``."""
     candidates = [os.path.join(context, ".dockerignore")]
     if dockerfile is not None:
         candidates.append(dockerfile + ".dockerignore")
-    if not any(os.path.lexists(c) for c in candidates):
+    return candidates
+
+
+def _ignore_rules(context: str, dockerfile: str | None) -> IgnoreMatcher | _NoIgnoreFile:
+    """:func:`~mocker.build.ignore.load_ignore_file`'s rules; its module is imported only when there
+    is an ignore file to read."""
+    if not any(os.path.lexists(c) for c in ignore_candidates(context, dockerfile)):
         return _NoIgnoreFile()
     from mocker.build.ignore import load_ignore_file
 

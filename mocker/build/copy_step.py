@@ -111,6 +111,7 @@ def prepare_copy(build: PlatformBuild, stack: ExitStack, state: ImageState, ins:
             if src.startswith("<<") and src.lstrip("<-").strip("'\"") in heredoc_names:
                 found, digest = heredoc_items(ins, [src], expand)
             elif ins.cmd == "add" and src.startswith(("http://", "https://")):
+                build.settled = False  # the URL is fetched again by every build
                 item, digest = download(ins, src, build.staging)
                 found = [item]
             elif ins.cmd == "add" and (src.startswith("git@") or (src.endswith(".git") and "://" in src)):

@@ -90,8 +90,10 @@ def parse_commands(text: str, directory: str, parse: Callable[[str], Any]) -> li
     except (OSError, ValueError, TypeError):
         pass  # none, or not what this code wrote (another parser's, damaged): parse again and overwrite
     commands = list(parse(text))
-    _write(path, {"parser": identity, "commands": [_row(c) for c in commands]})
-    _prune(directory)
+    from mocker.build.memo_files import keep_newest, write_json
+
+    write_json(path, {"parser": identity, "commands": [_row(c) for c in commands]})
+    keep_newest(directory, LIMIT)
     return commands
 
 
@@ -99,32 +101,3 @@ def _key(text: str) -> str:
     from mocker.shortsha import sha256_hex
 
     return sha256_hex(text.encode("utf-8", "surrogatepass"))
-
-
-def _write(path: str, doc: dict[str, Any]) -> None:
-    import json
-
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(doc, f, separators=(",", ":"))
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-
-
-def _prune(directory: str) -> None:
-    """Keep the :data:`LIMIT` most recently written texts (run after a write, never on a hit)."""
-    try:
-        entries = [e for e in os.scandir(directory) if e.name.endswith(".json")]
-        if len(entries) <= LIMIT:
-            return
-        entries.sort(key=lambda e: e.stat().st_mtime_ns)
-        for e in entries[:len(entries) - LIMIT]:
-            os.unlink(e.path)
-    except OSError:
-        pass  # another build pruned at the same time: what is left is still a valid memo

@@ -153,6 +153,7 @@ def _read_stdin(ctx: Context) -> bytes:
 
 
 def _build(ctx: Context, p: Parsed) -> int:
+    from mocker.build import replay
     from mocker.build.context import BuildContext, context_from_tar, empty_context, open_context
     from mocker.build.options import BuildOptions
     from mocker.engine.build import build
@@ -162,6 +163,12 @@ def _build(ctx: Context, p: Parsed) -> int:
     network = p.network or "default"  # checked by the engine (a user network must exist)
     platforms = tuple(x.strip() for v in p.platform for x in v.split(",") if x.strip())
     location = p.args[0]
+    # A build from a directory may be replayed next time if it turns out to read only local files
+    # and the store (DECISIONS 39); the launcher decided whether this process watches for that.
+    pending = replay.pending()
+    if location == "-" or p.file == "-" or p.secret or p.pull or p.push:
+        pending = None
+    stdout, stderr = pending.watch(ctx.stdout, ctx.stderr) if pending is not None else (ctx.stdout, ctx.stderr)
     store = ctx.store()
     temp: list[str] = []
     context: BuildContext | None = None
@@ -211,10 +218,19 @@ def _build(ctx: Context, p: Parsed) -> int:
 
         previous = _signal.signal(_signal.SIGTERM, _interrupt)
         try:
-            build(store, opts, context, ctx.stdout, ctx.stderr)
+            result = build(store, opts, context, stdout, stderr)
         finally:
             _signal.signal(_signal.SIGTERM, previous)
         ctx.quick_exit = True  # the build's files are all closed by now (see _nothing_to_tear_down)
+        if pending is not None and result.settled:
+            from mocker.build.context import ignore_candidates
+
+            probed = ignore_candidates(context.root, path)
+            if p.file and not os.path.isabs(p.file):
+                probed.append(p.file)
+            ctx.close_store()
+            pending.save(iid=(p.iidfile, result.image_id) if p.iidfile else None, location=location,
+                         context=context.root, probed=probed, fresh_until=result.fresh_until)
     finally:
         if context is not None:
             context.close()

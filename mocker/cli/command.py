@@ -107,6 +107,12 @@ class Context:
             self._store = Store.open(self.root)
         return self._store
 
+    def close_store(self) -> None:
+        """Close the store now (a build closes it before recording what it read: DECISIONS 39)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
     def out(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
 

@@ -27,13 +27,17 @@ class BuildResult:
     """What a build made: the image ID (config digest, or the index digest of a multi-platform
     build), its tags (familiar names), manifest digest and the build args no step consumed."""
 
-    __slots__ = ("image_id", "manifest_digest", "tags", "unused_args")
+    __slots__ = ("fresh_until", "image_id", "manifest_digest", "settled", "tags", "unused_args")
 
     def __init__(self, image_id: str, manifest_digest: str = "") -> None:
         self.image_id = image_id
         self.manifest_digest = manifest_digest
         self.tags: list[str] = []
         self.unused_args: list[str] = []
+        # Every step from the local cache, nothing pulled or fetched, and until when the cache hits
+        # need no ``last_used`` rewrite: what a replay of this build needs (DECISIONS 39).
+        self.settled = False
+        self.fresh_until: float | None = None
 
 
 def _platform_text(p: Any) -> str:
@@ -78,12 +82,17 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
         with store.lock(shared=True):
             states = []
             consumed: set[str] = set()
+            settled = True
+            fresh: list[float] = []
             for plat in platforms:
                 if len(platforms) > 1:
                     out.line(f"[{_platform_text(plat)}]")
                 pb = PlatformBuild(store, opts, df, ctx, plat, host, out)
                 state = pb.run()
                 consumed |= pb.consumed
+                settled = settled and pb.settled
+                if pb.fresh_until is not None:
+                    fresh.append(pb.fresh_until)
                 if opts.labels:
                     state = state.child()
                     labels = dict(state.run_config.get("Labels") or {})
@@ -119,6 +128,8 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
     finally:
         if ctx.hashes is not None:
             ctx.hashes.save()  # also after a failure: the digests computed so far stay true
+    result.settled = settled and not opts.pull and not opts.push
+    result.fresh_until = min(fresh) if fresh else None
     result.unused_args = sorted(set(opts.build_args) - consumed - _PROXY)
     if result.unused_args:
         out.line(f"[Warning] One or more build-args [{' '.join(result.unused_args)}] were not consumed")

@@ -22,7 +22,7 @@ OCI_LAYOUT_FILE = "oci-layout"
 INDEX_FILE = "index.json"
 
 
-def _default_root() -> str:
+def default_root_text() -> str:
     env = os.environ.get("MOCKER_ROOT")
     if env:
         return env
@@ -35,7 +35,7 @@ def _default_root() -> str:
 def default_root() -> Path:
     from pathlib import Path
 
-    return Path(_default_root())
+    return Path(default_root_text())
 
 
 def default_run_root(root: Path) -> Path:
@@ -92,7 +92,7 @@ class StorePaths:
 
     @classmethod
     def at(cls, root: str | os.PathLike[str] | None = None) -> StorePaths:
-        return cls(root if root is not None else _default_root(), os.environ.get("MOCKER_RUNROOT") or None)
+        return cls(root if root is not None else default_root_text(), os.environ.get("MOCKER_RUNROOT") or None)
 
     @property
     def root(self) -> Path:

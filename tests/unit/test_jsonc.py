@@ -44,3 +44,15 @@ def test_loads_is_json_loads(text: str | bytes) -> None:
             return ("error", type(e).__name__, str(e))
 
     assert outcome(jsonc.loads) == outcome(json.loads)
+
+
+def test_malformed_text_raises_jsons_error_before_json_is_imported() -> None:
+    """CPython 3.11's C scanner finds JSONDecodeError in sys.modules only; without ``json.decoder``
+    loaded it failed with SystemError, which a damaged cache file must never give."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom mocker import jsonc\nassert 'json.decoder' not in sys.modules\n"
+            "try:\n    jsonc.loads('{\"v\": 1, \"db\"')\nexcept ValueError as e:\n    print(type(e).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "JSONDecodeError\n"
