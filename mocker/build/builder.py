@@ -83,6 +83,7 @@ class PlatformBuild:
         # build read only the store, the context and its files (a replay may answer it: DECISIONS 39).
         self.settled = True
         self.fresh_until: float | None = None  # when the hits' last_used would need a rewrite
+        self.layer_dirs: list[str] = []  # unpacked layers found by their directory alone
         self.cache_images: list[ImageState] | None = None
         self.pulled: set[tuple[str, Platform]] = set()
         self.layers_ok: set[str] = set()  # chain IDs known unpacked
@@ -189,7 +190,7 @@ class PlatformBuild:
         df = parse("FROM scratch\n" + "\n".join(triggers) + "\n")
         state = state.child()
         state.run_config.pop("OnBuild", None)
-        state.write(self.store)
+        state.write(self.store, stamp=False)  # the parent's time: the trigger steps' cache keys stay put
         for ins in df.stages[0].instructions:
             state = self._dispatch(state, ins, args)
         return state
@@ -262,8 +263,10 @@ class PlatformBuild:
         from mocker.store.images import has_layer
 
         layer_dir = self.store.paths.text  # text, not paths.layer_dir's Path: no pathlib on this path
-        if all(has_layer(self.store.db, c) and os.path.isdir(layer_dir("layers", c.split(":", 1)[-1])) for c in todo):
+        dirs = [layer_dir("layers", c.split(":", 1)[-1]) for c in todo]
+        if all(has_layer(self.store.db, c) for c in todo) and all(os.path.isdir(d) for d in dirs):
             self.layers_ok.update(todo)  # all unpacked: no need for the unpacking machinery's imports
+            self.layer_dirs += dirs
             return
         from mocker.engine.layers import ensure_layers
         from mocker.image.manifest import parse_json

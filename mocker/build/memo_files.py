@@ -14,15 +14,25 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+# A new file only (a planted symlink or file is not written through), readable by its owner alone.
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
 def write_json(path: str, doc: Any) -> None:
-    """``doc`` as compact JSON at ``path``, atomically; nothing (and no temp file) on failure."""
+    """``doc`` as compact JSON at ``path``, atomically, mode 0600; nothing (and no temp file) on failure."""
     from mocker import jsonc
 
     tmp = f"{path}.{os.getpid()}.tmp"
+    data = jsonc.dumps(doc, separators=(",", ":")).encode()
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(jsonc.dumps(doc, separators=(",", ":")))
+        try:
+            fd = os.open(tmp, _NEW, 0o600)
+        except FileExistsError:  # left by a killed process that had this pid
+            os.unlink(tmp)
+            fd = os.open(tmp, _NEW, 0o600)
+        with open(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)
     except OSError:
         try:

@@ -16,19 +16,23 @@ What makes a match sound:
   set by users and moves with every write. A stat is kept only when its ctime is 2 s older than the
   build's start (DECISIONS 26's racy rule): the file did not change while the build read it, and
   any later write moves its ctime to another tick.
-- Files the build opened are seen through an audit hook (``open``, ``os.listdir``, ``os.scandir``);
-  paths it only looked for (the ignore files, a relative ``-f``) are named by the builder; a path
-  that was absent is kept as absent, with its parent directory's stat.
+- Files the build opened by an absolute path are seen through an audit hook (``open``,
+  ``os.listdir``, ``os.scandir``); relative ones are not trusted (the event does not say which
+  ``dir_fd`` they were relative to). Paths only looked for (the Dockerfile, ignore files, a
+  relative ``-f``, the layer directories a cached step found) are named by the CLI and the
+  builder; a path that was absent is kept as absent, with its parent directory's stat.
 - The context is every entry under its directory (at most :data:`MAX_ENTRIES`; a larger context is
-  not recorded); the code is every ``mocker`` and site-packages module file that was loaded.
+  not recorded) but the ``--iidfile`` the build rewrites; a symlink leading out of it is followed
+  to its file, and one leading to a directory outside means no record. The code is every
+  ``mocker`` and site-packages module file that was loaded.
 - The database: ``mocker.db``'s stat with its WAL absent or empty, the same before and after the
   build; when it changed less than 2 s before the build, also its SHA-256, compared on replay.
 - Time: a cache hit rewrites ``last_used`` once it is 60 s old (``cache.TOUCH_SLACK``); a record is
   used only while the build would not have written that.
-Layer directories are created and removed only with their database rows, so they are not looked
-at; blobs the build read are, like any file (a damaged one must be met by the build), but without
-the racy rule: one that was just written never changes after (it is named by its content). The API's
-``POST /build`` never replays: it calls the engine.
+Blobs and layer directories are written once under names derived from their content, so they are
+exempt from the racy rule (one written just now never changes after), not from the comparison: a
+damaged or missing one must be met by the build. Records are private to their user (a record
+names the file ``--iidfile`` writes). The API's ``POST /build`` never replays: it calls the engine.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ def attempt(argv: list[str]) -> int | None:
     global _pending
     if sys.platform == "darwin" or not any(tuple(argv[:len(c)]) == c for c in COMMANDS):
         return None  # macOS builds go to Apple's backend, which this does not fingerprint
+    if sys.stdout is None or sys.stderr is None:
+        return None  # a closed stream: the CLI reports that as it always does
     from mocker.store.paths import default_root_text
 
     start = time.time_ns()
@@ -136,22 +142,28 @@ def _file_sha(path: str) -> str:
     return "" if len(data) > DB_HASH_LIMIT else sha256_hex(data)
 
 
-def _tree(root: str) -> tuple[str, int] | None:
-    """A digest of every entry's stat under ``root`` and the newest ctime; None past MAX_ENTRIES."""
+def _tree(root: str, skip: str | None = None, links: list[str] | None = None) -> tuple[str, int] | None:
+    """A digest of every entry's stat under ``root`` but ``skip`` (the ``--iidfile`` the build itself
+    rewrites) and the newest ctime; None past MAX_ENTRIES. Symlinks found go to ``links``."""
     from mocker.shortsha import sha256
 
-    h = sha256(f"{_ident(os.lstat(root))}\n".encode())
-    count = newest = 0
+    top = os.lstat(root)
+    h = sha256(f"{_ident(top)}\n".encode())
+    count, newest = 0, top.st_ctime_ns
     todo = [("", root)]
     while todo:
         rel, path = todo.pop()
         with os.scandir(path) as it:
             entries = sorted(it, key=lambda e: e.name)
         for e in entries:
+            if e.path == skip:
+                continue
             count += 1
             if count > MAX_ENTRIES:
                 return None
             st = e.stat(follow_symlinks=False)
+            if links is not None and e.is_symlink():
+                links.append(e.path)
             name = f"{rel}/{e.name}"
             h.update(f"{name}\0{st.st_ino}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\n"
                      .encode("utf-8", "surrogateescape"))
@@ -166,6 +178,9 @@ def _load(path: str) -> dict[str, Any] | None:
 
     try:
         with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+                return None  # not one this user wrote: a record makes this process write a file
             rec = jsonc.loads(f.read())
     except FileNotFoundError:
         return None
@@ -183,7 +198,7 @@ def _matches(rec: dict[str, Any], root: str, db: list[int]) -> bool:
             return False
     if os.path.realpath(rec["location"]) != rec["context"]:
         return False
-    tree = _tree(rec["context"])
+    tree = _tree(rec["context"], rec["skip"])
     if tree is None or tree[0] != rec["tree"]:
         return False
     from mocker.build.parse_memo import parser_identity
@@ -192,9 +207,16 @@ def _matches(rec: dict[str, Any], root: str, db: list[int]) -> bool:
 
 
 def _play(rec: dict[str, Any]) -> int:
-    """What the build printed and wrote; a failing ``--iidfile`` write as the CLI reports it."""
-    sys.stdout.write(rec["out"])
-    sys.stdout.flush()
+    """What the build printed and wrote; a failing write reported as the CLI reports it (a closed
+    pipe goes up to the launcher: exit 141)."""
+    try:
+        sys.stdout.write(rec["out"])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        sys.stderr.write(f"Error: {e.strerror or e}\n")
+        return 1
     if rec["iid"] is not None:
         path, content = rec["iid"]
         try:
@@ -222,11 +244,12 @@ class Pending:
         self.out: Tee | None = None
         self.err: Tee | None = None
         # Not inputs: the parse memo (named by the text it parsed), the digest cache (keyed on the
-        # stats it saves reading), the records. Blobs are content-addressed, but a damaged one
-        # must be met by the build, so their stats are kept like any other file's.
-        self.skip = tuple(os.path.join(root, "build", *p) for p in (("dockerfiles", ""), ("replay", ""),
-                                                                      ("context-hashes.json",)))
-        self.blobs = os.path.join(root, "blobs", "")  # written once: exempt from the racy rule
+        # stats it saves reading), the records, and a step's scratch mounts and staging dirs, which
+        # live for one build and hold what layers and blobs hold.
+        self.skip = tuple(os.path.join(root, "build", *p) for p in (
+            ("dockerfiles", ""), ("replay", ""), ("context-hashes.json",), ("step-",), ("staging", "")))
+        # Written once under a content-derived name, so exempt from the racy rule.
+        self.stored = (os.path.join(root, "blobs", ""), os.path.join(root, "layers", ""))
 
     def audit(self, event: str, args: tuple[Any, ...]) -> None:
         if not self.watching:
@@ -242,9 +265,11 @@ class Pending:
             self._note(args[0], False)
 
     def _note(self, path: Any, follow: bool) -> None:
-        text = os.path.abspath(os.fsdecode(path))
-        if "__pycache__" not in text and not text.startswith(self.skip):
-            self.opened.setdefault(text, follow)
+        text = os.fsdecode(path)
+        # A relative path may be relative to a dir_fd the event does not show (a step's scratch
+        # mounts): not this process's cwd. The CLI's own relative paths come in as ``probed``.
+        if os.path.isabs(text) and "__pycache__" not in text and not text.startswith(self.skip):
+            self.opened.setdefault(os.path.normpath(text), follow)
 
     def watch(self, stdout: TextIO, stderr: TextIO) -> tuple[TextIO, TextIO]:
         """The streams to give the build: they keep what it prints."""
@@ -263,10 +288,12 @@ class Pending:
         db_file = os.path.join(self.root, "mocker.db")
         if _db_state(self.root) != self.db or self.db_sha is not None and _file_sha(db_file) != self.db_sha:
             return False
-        tree = _tree(context)
+        skip = os.path.abspath(iid[0]) if iid is not None else None
+        links: list[str] = []
+        tree = _tree(context, skip, links)
         if tree is None or tree[1] > self.start - RACY_NS:
             return False
-        files = self._files(context, probed)
+        files = self._files(context, probed, links)
         if files is None:
             return False
         from mocker.build.memo_files import keep_newest, write_json
@@ -274,26 +301,31 @@ class Pending:
 
         write_json(self.path, {
             "v": VERSION, "until": fresh_until, "db": self.db, "db_sha": self.db_sha, "files": files,
-            "location": location, "context": context, "tree": tree[0], "parser": parser_identity(),
+            "location": location, "context": context, "skip": skip, "tree": tree[0], "parser": parser_identity(),
             "out": self.out.text(), "iid": list(iid) if iid is not None else None,
         })
         keep_newest(os.path.dirname(self.path), LIMIT)
         return True
 
-    def _files(self, context: str, probed: list[str]) -> list[list[Any]] | None:
-        """``[path, follow, stat]`` of every input file outside the context; None if one is racy."""
-        wanted = dict(self.opened)
-        for p in probed:
-            wanted.setdefault(os.path.abspath(p), False)
+    def _files(self, context: str, probed: list[str], links: list[str]) -> list[list[Any]] | None:
+        """``[path, follow, stat]`` of every input outside the context's tree; None if one is
+        racy, or a symlink in the context leads to a directory outside it (not fingerprinted)."""
+        inside = context.rstrip(os.sep) + os.sep
+        wanted = {(path, follow) for path, follow in self.opened.items() if not path.startswith(inside)}
+        for p in probed:  # looked for by the CLI: the name itself and what it leads to
+            wanted |= {(os.path.abspath(p), False), (os.path.abspath(p), True)}
+        for link in links:  # the tree has the link; what it points at outside needs its own stat
+            real = os.path.realpath(link)
+            if real != context and not real.startswith(inside):
+                if os.path.isdir(real):
+                    return None
+                wanted.add((link, True))
         for name, mod in list(sys.modules.items()):
             file = getattr(mod, "__file__", None)
             if isinstance(file, str) and (name.split(".", 1)[0] == "mocker" or "-packages" + os.sep in file):
-                wanted.setdefault(file, True)
-        inside = context.rstrip(os.sep) + os.sep
+                wanted.add((file, True))
         out: list[list[Any]] = []
-        for path, follow in sorted(wanted.items()):
-            if path.startswith(inside) or path == context:
-                continue  # the tree covers it
+        for path, follow in sorted(wanted):
             ident = _probe(path, follow)
             if ident is None:  # absent: kept as such, with the directory whose change would show it
                 parent = os.path.dirname(path)
@@ -301,7 +333,7 @@ class Pending:
                 if pident is not None and pident[5] > self.start - RACY_NS:
                     return None
                 out.append([parent, True, pident])
-            elif ident[5] > self.start - RACY_NS and not path.startswith(self.blobs):
+            elif ident[5] > self.start - RACY_NS and not path.startswith(self.stored):
                 return None
             out.append([path, follow, ident])
         return out

@@ -225,7 +225,7 @@ def _build(ctx: Context, p: Parsed) -> int:
         if pending is not None and result.settled:
             from mocker.build.context import ignore_candidates
 
-            probed = ignore_candidates(context.root, path)
+            probed = [path, *ignore_candidates(context.root, path), *result.layer_dirs]
             if p.file and not os.path.isabs(p.file):
                 probed.append(p.file)
             ctx.close_store()

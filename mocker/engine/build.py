@@ -27,7 +27,7 @@ class BuildResult:
     """What a build made: the image ID (config digest, or the index digest of a multi-platform
     build), its tags (familiar names), manifest digest and the build args no step consumed."""
 
-    __slots__ = ("fresh_until", "image_id", "manifest_digest", "settled", "tags", "unused_args")
+    __slots__ = ("fresh_until", "image_id", "layer_dirs", "manifest_digest", "settled", "tags", "unused_args")
 
     def __init__(self, image_id: str, manifest_digest: str = "") -> None:
         self.image_id = image_id
@@ -38,6 +38,7 @@ class BuildResult:
         # need no ``last_used`` rewrite: what a replay of this build needs (DECISIONS 39).
         self.settled = False
         self.fresh_until: float | None = None
+        self.layer_dirs: list[str] = []  # layer directories the build trusted by their existence
 
 
 def _platform_text(p: Any) -> str:
@@ -84,6 +85,7 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
             consumed: set[str] = set()
             settled = True
             fresh: list[float] = []
+            layer_dirs: list[str] = []
             for plat in platforms:
                 if len(platforms) > 1:
                     out.line(f"[{_platform_text(plat)}]")
@@ -91,6 +93,7 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
                 state = pb.run()
                 consumed |= pb.consumed
                 settled = settled and pb.settled
+                layer_dirs += pb.layer_dirs
                 if pb.fresh_until is not None:
                     fresh.append(pb.fresh_until)
                 if opts.labels:
@@ -98,7 +101,9 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
                     labels = dict(state.run_config.get("Labels") or {})
                     labels.update(opts.labels)
                     state.run_config["Labels"] = labels
-                    state.write(store)
+                    # The last step's time, not now: the same labels on the same build give the same
+                    # image (Docker's classic builder caches them as a step), so a rebuild writes nothing.
+                    state.write(store, stamp=False)
                 states.append(state)
             names = tuple(str(t) for t in tags)
             if len(states) == 1:
@@ -130,6 +135,7 @@ def build(store: Store, opts: BuildOptions, ctx: BuildContext, stream: TextIO,
             ctx.hashes.save()  # also after a failure: the digests computed so far stay true
     result.settled = settled and not opts.pull and not opts.push
     result.fresh_until = min(fresh) if fresh else None
+    result.layer_dirs = layer_dirs
     result.unused_args = sorted(set(opts.build_args) - consumed - _PROXY)
     if result.unused_args:
         out.line(f"[Warning] One or more build-args [{' '.join(result.unused_args)}] were not consumed")

@@ -60,6 +60,12 @@ def test_rebuild_is_replayed_with_the_builds_own_output_and_iidfile(mocker, cont
     assert not replayed and quiet.stdout == image_id + "\n"
     quiet, replayed = _build(mocker_env, "-q", "-t", "app", ".", cwd=ctx)
     assert replayed and quiet.stdout == image_id + "\n"
+    # A replay that cannot write its output says so as the CLI does: one line, exit 1.
+    python = str(Path(mocker_executable()).with_name("python"))
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([python, "-m", "mocker", "build", "-q", "-t", "app", "."], stdout=full, env=mocker_env,
+                              stderr=subprocess.PIPE, text=True, cwd=ctx, stdin=subprocess.DEVNULL, timeout=120)
+    assert (proc.returncode, proc.stderr) == (1, "Error: No space left on device\n")
 
 
 def test_changed_context_dockerfile_or_ignore_file_is_built_again(mocker, context, mocker_env) -> None:
@@ -137,3 +143,45 @@ def test_the_unused_build_arg_warning_is_part_of_the_replay(mocker, context, moc
     assert [replayed for _, replayed in outs] == [False, False, True]
     assert outs[2][0].stdout == outs[1][0].stdout
     assert "[Warning] One or more build-args [NOPE] were not consumed" in outs[2][0].stdout
+
+
+def test_a_symlink_out_of_the_context_is_followed_by_the_fingerprint(mocker, context, mocker_env, tmp_path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "Dockerfile").write_text("FROM busybox\nENV A=1\n")
+    ctx = context({})
+    (ctx / "Dockerfile").symlink_to(shared / "Dockerfile")
+    time.sleep(RACY)
+    _build(mocker_env, "-t", "app", ".", cwd=ctx)
+    _build(mocker_env, "-t", "app", ".", cwd=ctx)
+    assert _build(mocker_env, "-t", "app", ".", cwd=ctx)[1]
+    (shared / "Dockerfile").write_text("FROM busybox\nENV A=2\n")
+    out, replayed = _build(mocker_env, "-t", "app", ".", cwd=ctx)
+    assert not replayed and "ENV A=2" in out.stdout
+    # a directory outside, reached through a link: its files are not fingerprinted, so never recorded
+    (ctx / "linked").symlink_to(shared)
+    time.sleep(RACY)
+    for _ in range(3):
+        assert not _build(mocker_env, "-t", "app", ".", cwd=ctx)[1]
+
+
+def test_multi_stage_label_onbuild_and_an_iidfile_in_the_context_replay(mocker, run_mocker, context, mocker_env,
+                                                                        mocker_root) -> None:
+    base = context({"Dockerfile": "FROM busybox\nONBUILD ENV FROM_TRIGGER=1\n"})
+    run_mocker("build", "-t", "base-with-trigger", str(base))
+    ctx = _settled_context(context, {
+        "Dockerfile": "FROM base-with-trigger AS one\nCOPY f /f\nFROM busybox\nCOPY --from=one /f /g\n",
+        "f": "x\n", "iid": ""})  # the ID file is there already: its creation would change the directory
+    args = ("-t", "app", "--label", "team=a", "--iidfile", "iid", ".")
+    outs = [_build(mocker_env, *args, cwd=ctx) for _ in range(3)]
+    assert [replayed for _, replayed in outs] == [False, False, True]
+    assert outs[1][0].stdout.count(" ---> Using cache") == 3  # the trigger's ENV, COPY, COPY --from
+    assert outs[2][0].stdout == outs[1][0].stdout
+    assert outs[1][0].stdout.splitlines()[-2] == outs[0][0].stdout.splitlines()[-2]  # --label: the same image
+    # A layer directory gone from under the store: the build puts it back, a replay could not.
+    layers = sorted((mocker_root / "layers").iterdir())
+    moved = mocker_root / "layers-moved"
+    layers[-1].rename(moved)
+    out, replayed = _build(mocker_env, *args, cwd=ctx)
+    assert not replayed
+    assert layers[-1].is_dir()

@@ -155,3 +155,10 @@ def test_contexts_past_the_entry_limit_are_not_recorded(store, ctx, monkeypatch)
     monkeypatch.setattr(replay, "MAX_ENTRIES", 2)
     assert replay._tree(str(ctx)) is None
     assert _record(store, ctx)[0] is False
+
+
+def test_records_are_private_and_a_writable_one_is_not_trusted(store, ctx) -> None:
+    saved, path = _record(store, ctx)
+    assert saved and path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o622)  # another user could have put an --iidfile path of their choosing in it
+    assert replay._load(str(path)) is None
