@@ -93,7 +93,9 @@ def _run(verb: str, config_dir: str, netns: str, doc: dict[str, Any], *, keep_br
                                check=False, env={**os.environ, "RUST_LOG": "error"})
             if verb == "teardown" and _bridge_went(doc):
                 _keep_isolation_jump()
-            elif r.returncode == 0 and keep_bridge:
+            elif verb == "setup" and r.returncode == 0 and keep_bridge:
+                # After a setup only: a teardown that left the bridge (another store's containers
+                # or keeper on a bridge of the same name) must not give this network a keeper.
                 from mocker.network import keeper
 
                 for info in (doc.get("network_info") or {}).values():

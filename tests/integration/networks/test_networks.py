@@ -330,3 +330,35 @@ def test_bridge_lives_as_long_as_the_network(mocker):
     links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
     assert not any(line.startswith("mk" + net["Id"][:12]) for line in links.splitlines())   # the keeper
     assert subnet not in subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True).stdout
+
+
+def test_a_store_released_from_a_shared_bridge_leaves_no_keeper_behind(mocker, run_mocker, mocker_env, mocker_root,
+                                                                       tmp_path):
+    # Two stores whose default networks use one bridge name (as every store without daemon.json uses
+    # mocker0): releasing one store's networks must drop its keeper and give it no new one, while
+    # the bridge stays for the other store's keeper.
+    import shutil
+    import subprocess
+
+    from mocker.engine import network_attach
+    from mocker.store.store import Store
+
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copyfile(mocker_root / "daemon.json", other / "daemon.json")
+    env = {**mocker_env, "MOCKER_ROOT": str(other)}
+    tar = tmp_path / "rootfs.tar"  # written by the mocker fixture
+    run_mocker("import", str(tar), "busybox:latest", env=env)
+    try:
+        for e in (mocker_env, env):
+            assert run_mocker("run", "--rm", "busybox", "true", env=e).returncode == 0
+        ids = [inspect(lambda *a, **k: run_mocker(*a, env=e, **k), "bridge", kind="network")["Id"]
+               for e in (mocker_env, env)]
+        links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+        assert all(f"mk{i[:12]}" in links for i in ids)
+        network_attach.release_bridges(Store.open(other))
+        links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+        assert f"mk{ids[1][:12]}" not in links      # the released store's keeper is gone, none made anew
+        assert f"mk{ids[0][:12]}" in links          # the other store's stays, and with it the bridge
+    finally:
+        network_attach.release_bridges(Store.open(other))
