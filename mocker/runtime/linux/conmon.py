@@ -317,7 +317,8 @@ class ExecSession:
         try:
             proc.signal_start()
             proc.wait_forked()
-            assert proc.attach_pipe is not None
+            if proc.attach_pipe is None:  # an exec session is always started with its sync pipe
+                raise proc._failure("exec session did not start: conmon has no sync pipe")
             ready = read_sync(proc.attach_pipe)
             if not isinstance(ready.get("data"), int) or int(str(ready["data"])) < 0:
                 raise proc._failure(f"exec session did not start: {ready.get('message', 'conmon exited')}")
