@@ -8,6 +8,7 @@ with a certificate made for 127.0.0.1 by a CA mocker is not told about.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sysconfig
@@ -38,10 +39,14 @@ def netns_registry(tmp_path: Path, auth_registry):
     ns = ["nsenter", "-t", str(holder.pid), "-n"]
     registry = None
     try:
-        for _ in range(50):  # unshare has run once the holder's netns differs from ours
-            if Path(f"/proc/{holder.pid}/ns/net").resolve() != Path("/proc/self/ns/net").resolve():
+        # unshare has run once the holder's netns differs from ours (the links read "net:[inode]";
+        # Path.resolve made them paths under each process's own /proc dir, which always differed)
+        for _ in range(200):
+            if os.readlink(f"/proc/{holder.pid}/ns/net") != os.readlink("/proc/self/ns/net"):
                 break
             time.sleep(0.05)
+        else:
+            pytest.fail("unshare did not give the registry a network namespace")
         subprocess.run([*ns, "ip", "link", "set", "lo", "up"], check=True)
         subprocess.run([*ns, "ip", "addr", "add", "192.0.2.1/32", "dev", "lo"], check=True)
         registry = subprocess.Popen([*ns, registry_bin, "serve", str(config)], stdout=subprocess.DEVNULL,
